@@ -1,0 +1,136 @@
+/**
+ * Sessions: login, bearer-token authentication, listing and revoking one's sessions, logout.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../db/connect.js';
+import { firstRow, rows } from '../db/connect.js';
+import type { Deps } from '../deps.js';
+import { AppError, notFound } from '../errors.js';
+import { enforce } from '../rate-limit.js';
+import { withSpan } from '../telemetry/tracing.js';
+import { verifyPassword } from './passwords.js';
+import { hashToken, newToken } from './tokens.js';
+import type { MeView, UserRow } from './users.js';
+import { USER_COLUMNS, toMe } from './users.js';
+
+/** Who is calling: the authenticated user and the session their token belongs to. */
+export interface Caller {
+  userId: string;
+  sessionId: string;
+}
+
+/** The bus topic on which a session's revocation is announced (sockets of that session close). */
+export const sessionTopic = (sessionId: string) => `session:${sessionId}`;
+
+/** Creates a session for `userId` and returns its one-time-visible token. */
+export async function createSession(
+  ex: Executor,
+  userId: string,
+  deviceName: string | null,
+  ttlMs: number,
+): Promise<{ token: string; sessionId: string }> {
+  const token = newToken('fcs');
+  const sessionId = randomUUID();
+  await ex.execute(sql`INSERT INTO sessions (id, user_id, token_hash, device_name, expires_at)
+    VALUES (${sessionId}, ${userId}, ${hashToken(token)}, ${deviceName}, ${new Date(Date.now() + ttlMs)})`);
+  return { token, sessionId };
+}
+
+/** Login input. */
+export interface LoginInput {
+  username: string;
+  password: string;
+  device_name?: string | undefined;
+}
+
+/**
+ * Checks a username and password and opens a session.
+ * @throws {AppError} `rate_limited` past the login limits; `unauthorized` for a wrong username or password (identical).
+ */
+export async function login(
+  deps: Deps,
+  input: LoginInput,
+  ip: string,
+): Promise<{ user: MeView; token: string; session_id: string }> {
+  return withSpan('accounts.login', {}, async (span) => {
+    const username = input.username.trim().toLowerCase();
+    enforce([deps.limiters.loginPerUsername], `u:${username}`, 'login attempts for this account');
+    enforce([deps.limiters.loginPerIp], `ip:${ip}`, 'login attempts from this address');
+    const row = await firstRow<UserRow & { password_hash: string }>(
+      deps.db,
+      sql`SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = ${username}`,
+    );
+    if (!(await verifyPassword(row?.password_hash, input.password)) || !row) {
+      throw new AppError('unauthorized', 'Wrong username or password.');
+    }
+    deps.limiters.loginPerUsername.reset(`u:${username}`);
+    const deviceName = input.device_name?.trim().slice(0, 100) || null;
+    const { token, sessionId } = await createSession(deps.db, row.id, deviceName, deps.config.sessionTtlMs);
+    span.setAttributes({ 'famichat.user_id': row.id, 'famichat.session_id': sessionId });
+    return { user: toMe(row), token, session_id: sessionId };
+  });
+}
+
+// last_seen_at (and the sliding expiry) is written at most once a minute per session.
+const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * Resolves a bearer token to its caller.
+ * @throws {AppError} `unauthorized` for an unknown, expired or revoked token.
+ */
+export async function authenticate(deps: Deps, token: string | undefined): Promise<Caller> {
+  if (!token) throw new AppError('unauthorized', 'A bearer token is required.');
+  const row = await firstRow<{ id: string; user_id: string; last_seen_at: Date }>(
+    deps.db,
+    sql`SELECT id, user_id, last_seen_at FROM sessions
+        WHERE token_hash = ${hashToken(token)} AND revoked_at IS NULL AND expires_at > now()`,
+  );
+  if (!row) throw new AppError('unauthorized', 'The token is unknown, expired or revoked.');
+  if (Date.now() - new Date(row.last_seen_at).getTime() > TOUCH_INTERVAL_MS) {
+    await deps.db.execute(sql`UPDATE sessions SET last_seen_at = now(),
+      expires_at = now() + make_interval(secs => ${deps.config.sessionTtlMs / 1000}) WHERE id = ${row.id}`);
+  }
+  return { userId: row.user_id, sessionId: row.id };
+}
+
+/** A session as listed to its owner. */
+export interface SessionView {
+  id: string;
+  device_name: string | null;
+  created_at: string;
+  last_seen_at: string;
+  current: boolean;
+}
+
+/** Lists the caller's active sessions, most recently seen first. */
+export async function listSessions(deps: Deps, caller: Caller): Promise<SessionView[]> {
+  const list = await rows<{ id: string; device_name: string | null; created_at: Date; last_seen_at: Date }>(
+    deps.db,
+    sql`SELECT id, device_name, created_at, last_seen_at FROM sessions
+        WHERE user_id = ${caller.userId} AND revoked_at IS NULL AND expires_at > now()
+        ORDER BY last_seen_at DESC, created_at DESC`,
+  );
+  return list.map((s) => ({
+    id: s.id,
+    device_name: s.device_name,
+    created_at: new Date(s.created_at).toISOString(),
+    last_seen_at: new Date(s.last_seen_at).toISOString(),
+    current: s.id === caller.sessionId,
+  }));
+}
+
+/**
+ * Revokes one of the caller's sessions: its token stops working at once and its sockets are closed.
+ * @throws {AppError} `not_found` when the session is not the caller's or is already revoked.
+ */
+export async function revokeSession(deps: Deps, caller: Caller, sessionId: string): Promise<void> {
+  const row = await firstRow<{ id: string }>(
+    deps.db,
+    sql`UPDATE sessions SET revoked_at = now()
+        WHERE id = ${sessionId} AND user_id = ${caller.userId} AND revoked_at IS NULL RETURNING id`,
+  );
+  if (!row) throw notFound('session');
+  await deps.bus.publish({ topic: sessionTopic(sessionId), event: 'revoked', payload: {} });
+}

@@ -1,0 +1,15 @@
+/**
+ * Bearer and invite tokens: random, shown once, stored only as SHA-256 hashes.
+ * @module
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+/** A new random token (256 bits, base64url) with a short prefix naming its kind. */
+export function newToken(prefix: 'fcs' | 'fci'): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
+
+/** The stored form of a token. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

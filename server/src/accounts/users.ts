@@ -1,0 +1,121 @@
+/**
+ * Users: their public and private views, input rules, and the caller's own profile (`/me`).
+ * @module
+ */
+import { sql } from 'drizzle-orm';
+import { themeExists } from '../branding/themes.js';
+import type { Executor } from '../db/connect.js';
+import { firstRow } from '../db/connect.js';
+import type { Deps } from '../deps.js';
+import { notFound, validationFailed } from '../errors.js';
+
+/** A user as other people see them. */
+export interface UserView {
+  id: string;
+  username: string;
+  display_name: string;
+  created_at: string;
+}
+
+/** The caller's own view of themselves. */
+export interface MeView extends UserView {
+  preferences: { theme: string | null };
+  is_instance_admin: boolean;
+}
+
+/** A `users` row as read by the queries here. */
+export interface UserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  created_at: Date;
+  theme: string | null;
+  is_instance_admin: boolean;
+}
+
+/** Columns selected for a {@link UserRow}. */
+export const USER_COLUMNS = sql`u.id, u.username, u.display_name, u.created_at, u.theme, u.is_instance_admin`;
+
+/** The public view of a user row. */
+export function toUser(row: Pick<UserRow, 'id' | 'username' | 'display_name' | 'created_at'>): UserView {
+  return {
+    id: row.id,
+    username: row.username,
+    display_name: row.display_name,
+    created_at: new Date(row.created_at).toISOString(),
+  };
+}
+
+/** The private view of a user row. */
+export function toMe(row: UserRow): MeView {
+  return { ...toUser(row), preferences: { theme: row.theme }, is_instance_admin: row.is_instance_admin };
+}
+
+const USERNAME = /^[a-z0-9_.-]{3,32}$/;
+
+/**
+ * Normalises and checks registration input; collects every problem.
+ * @throws {AppError} `validation_failed` with `details.fields`.
+ */
+export function checkNewUser(input: { username: string; password: string; display_name: string }): {
+  username: string;
+  password: string;
+  displayName: string;
+} {
+  const fields: Record<string, string> = {};
+  const username = input.username.trim().toLowerCase();
+  if (!USERNAME.test(username)) fields.username = 'must be 3-32 characters of a-z, 0-9, _ . -';
+  const length = [...input.password].length;
+  if (length < 8 || length > 256) fields.password = 'must be 8-256 characters';
+  const displayName = checkDisplayName(input.display_name, fields);
+  if (Object.keys(fields).length > 0) throw validationFailed(fields);
+  return { username, password: input.password, displayName };
+}
+
+/** Trims a display name; records a problem in `fields` when it is not 1-64 characters. */
+export function checkDisplayName(value: string, fields: Record<string, string>, field = 'display_name'): string {
+  const trimmed = value.trim();
+  const length = [...trimmed].length;
+  if (length < 1 || length > 64) fields[field] = 'must be 1-64 characters after trimming';
+  return trimmed;
+}
+
+/**
+ * Reads a user's own profile.
+ * @throws {AppError} `not_found` when the user no longer exists.
+ */
+export async function getMe(ex: Executor, userId: string): Promise<MeView> {
+  const row = await firstRow<UserRow>(ex, sql`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ${userId}`);
+  if (!row) throw notFound('user');
+  return toMe(row);
+}
+
+/** Changes to the caller's profile. */
+export interface MeUpdate {
+  display_name?: string;
+  preferences?: { theme?: string | null };
+}
+
+/**
+ * Updates the caller's display name and/or theme preference.
+ * @throws {AppError} `validation_failed` for a bad display name or an unknown theme.
+ */
+export async function updateMe(deps: Deps, userId: string, update: MeUpdate): Promise<MeView> {
+  const fields: Record<string, string> = {};
+  const displayName =
+    update.display_name === undefined ? undefined : checkDisplayName(update.display_name, fields);
+  const theme = update.preferences?.theme;
+  if (typeof theme === 'string' && !(await themeExists(deps.db, theme))) {
+    fields['preferences.theme'] = 'is not a known theme';
+  }
+  if (Object.keys(fields).length > 0) throw validationFailed(fields);
+  const row = await firstRow<UserRow>(
+    deps.db,
+    sql`UPDATE users u SET
+          display_name = COALESCE(${displayName ?? null}, u.display_name),
+          theme = CASE WHEN ${theme !== undefined} THEN ${theme ?? null} ELSE u.theme END
+        WHERE u.id = ${userId} RETURNING ${USER_COLUMNS}`,
+  );
+  if (!row) throw notFound('user');
+  return toMe(row);
+}

@@ -1,0 +1,116 @@
+/**
+ * Builds the Fastify application from its dependencies. `main.ts` gives it the real ones; tests
+ * build it with their own database, bus and logger.
+ * @module
+ */
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import * as ajvFormats from 'ajv-formats';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
+import type { Bus } from './bus/bus.js';
+import type { Config } from './config.js';
+import type { Database } from './db/connect.js';
+import type { Deps } from './deps.js';
+import { createLimiters } from './deps.js';
+import { registerEnvelope, requestId } from './http/envelope.js';
+import { registerErrorHandling } from './http/errors.js';
+import { accountRoutes } from './http/routes/accounts.js';
+import { conversationRoutes } from './http/routes/conversations.js';
+import { familyRoutes } from './http/routes/families.js';
+import { operationRoutes } from './http/routes/operations.js';
+import { SHARED_SCHEMAS } from './http/schemas.js';
+import { initTracing } from './telemetry/tracing.js';
+
+/** What {@link buildApp} needs. */
+export interface AppDependencies {
+  config: Config;
+  database: Database;
+  bus: Bus;
+  /** A pino logger to use instead of the default one (tests capture log lines with it). */
+  logger?: FastifyBaseLogger;
+}
+
+type AddFormats = (ajv: Ajv) => Ajv;
+const addFormats = ((ajvFormats as unknown as { default: AddFormats }).default ?? ajvFormats) as AddFormats;
+
+function makeAjv(coerce: boolean): Ajv {
+  const ajv = new Ajv({ coerceTypes: coerce ? 'array' : false, useDefaults: true, removeAdditional: true, allErrors: true, strict: false });
+  addFormats(ajv);
+  return ajv;
+}
+
+/** Logged form of a request: the URL without its query string, which may carry a socket token. */
+function serializeRequest(request: { method: string; url: string; id: string; ip?: string }) {
+  return { method: request.method, url: request.url.split('?')[0], id: request.id, ip: request.ip };
+}
+
+/** Builds the HTTP application (not yet listening). */
+export async function buildApp(deps: AppDependencies): Promise<{ app: FastifyInstance; domain: Deps }> {
+  initTracing();
+  const { config, database, bus } = deps;
+  const domain: Deps = { db: database.db, bus, config, limiters: createLimiters(config) };
+  const app = Fastify({
+    ...(deps.logger
+      ? { loggerInstance: deps.logger }
+      : {
+          logger: {
+            level: config.logLevel,
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            serializers: { req: serializeRequest },
+          },
+        }),
+    genReqId: (request) => requestId(request.headers['x-request-id']),
+    requestIdHeader: false,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const bodyAjv = makeAjv(false);
+  const paramAjv = makeAjv(true);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema));
+
+  // An empty JSON body (common on DELETE from fetch wrappers) is no body, not a parse error.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new SyntaxError('invalid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  registerEnvelope(app);
+  registerErrorHandling(app);
+
+  await app.register(helmet, { global: true });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Famichat API',
+        version: '1.0.0',
+        description: 'Every JSON response is an envelope: {data, meta} or {error, meta}. See docs/ for the real-time protocol.',
+      },
+      servers: [],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  await app.register(operationRoutes(database, bus));
+  await app.register(accountRoutes(domain), { prefix: '/api/v1' });
+  await app.register(familyRoutes(domain), { prefix: '/api/v1' });
+  await app.register(conversationRoutes(domain), { prefix: '/api/v1' });
+  return { app, domain };
+}

@@ -1,0 +1,53 @@
+/**
+ * Publish/subscribe between server nodes. Every broadcast goes through a bus, even on one node,
+ * so a single node and many nodes run the same code path. This file holds the interface and the
+ * in-process bus; `redis.ts` carries the same calls between nodes.
+ * @module
+ */
+
+/** One published event: a topic (e.g. `message:group:<id>`), an event name and a JSON payload. */
+export interface BusEvent {
+  topic: string;
+  event: string;
+  payload: Record<string, unknown>;
+}
+
+/** Receives the events published on a subscribed topic. */
+export type BusHandler = (event: BusEvent) => void;
+
+/** Publish/subscribe by topic. */
+export interface Bus {
+  /** Delivers `event` to every subscriber of its topic on every node. */
+  publish(event: BusEvent): Promise<void>;
+  /** Subscribes to a topic; returns the function that unsubscribes. */
+  subscribe(topic: string, handler: BusHandler): () => void;
+  /** Resolves when the bus is usable (always, in process). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The single-node bus: a map of topic to handlers. */
+export function createLocalBus(): Bus {
+  const handlers = new Map<string, Set<BusHandler>>();
+  return {
+    publish(event) {
+      const set = handlers.get(event.topic);
+      if (set) for (const handler of [...set]) handler(event);
+      return Promise.resolve();
+    },
+    subscribe(topic, handler) {
+      let set = handlers.get(topic);
+      if (!set) handlers.set(topic, (set = new Set()));
+      set.add(handler);
+      return () => {
+        set.delete(handler);
+        if (set.size === 0) handlers.delete(topic);
+      };
+    },
+    ping: () => Promise.resolve(),
+    close: () => {
+      handlers.clear();
+      return Promise.resolve();
+    },
+  };
+}

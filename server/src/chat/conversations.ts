@@ -1,0 +1,409 @@
+/**
+ * Conversations: direct (one per pair of users who share a family), notes-to-self, groups inside a
+ * family, and the family conversation; their per-caller views, listing, hiding and group management.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { UserView } from '../accounts/users.js';
+import { toUser } from '../accounts/users.js';
+import type { Executor } from '../db/connect.js';
+import { firstRow, rows } from '../db/connect.js';
+import type { Deps } from '../deps.js';
+import { AppError, forbidden, notFound, validationFailed } from '../errors.js';
+import { withSpan } from '../telemetry/tracing.js';
+import type { ConversationType } from './access.js';
+import { isUuid, requireParticipant, shareFamily } from './access.js';
+import type { MessageRow, MessageView } from './messages.js';
+import { MESSAGE_COLUMNS_PREFIXED, toMessage } from './messages.js';
+
+/** A conversation as one participant sees it. */
+export interface ConversationView {
+  id: string;
+  type: ConversationType;
+  title: string;
+  family_id: string | null;
+  participants: UserView[];
+  latest_message_seq: number;
+  last_message: MessageView | null;
+  last_message_at: string | null;
+  unread_count: number;
+  hidden: boolean;
+  created_at: string;
+}
+
+/** The bus topic of a conversation's messages (the Phoenix topic clients join). */
+export const messageTopic = (type: ConversationType, conversationId: string) => `message:${type}:${conversationId}`;
+
+/** The bus topic of a user's own events. */
+export const userTopic = (userId: string) => `user:${userId}`;
+
+interface ConversationRow {
+  id: string;
+  type: ConversationType;
+  title: string | null;
+  family_id: string | null;
+  family_name: string | null;
+  last_seq: number;
+  last_message_at: Date | null;
+  created_at: Date;
+  last_read_seq: number;
+  hidden: boolean;
+}
+
+/** A conversation row with its last message joined in as `m_*` columns (all null when there is none). */
+type ConversationWithLast = ConversationRow & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null };
+
+const CONVERSATION_SELECT = sql`
+  SELECT c.id, c.type, c.title, c.family_id, f.name AS family_name, c.last_seq, c.last_message_at, c.created_at,
+         p.last_read_seq, p.hidden, ${MESSAGE_COLUMNS_PREFIXED}
+  FROM participants p
+  JOIN conversations c ON c.id = p.conversation_id
+  LEFT JOIN families f ON f.id = c.family_id
+  LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq`;
+
+/** Builds the views of `list` for `userId`, loading every participant in one query (no N+1). */
+async function toViews(
+  ex: Executor,
+  userId: string,
+  list: ConversationWithLast[],
+): Promise<ConversationView[]> {
+  if (list.length === 0) return [];
+  const ids = `{${list.map((c) => c.id).join(',')}}`;
+  const people = await rows<{ conversation_id: string; id: string; username: string; display_name: string; created_at: Date }>(
+    ex,
+    sql`SELECT p.conversation_id, u.id, u.username, u.display_name, u.created_at
+        FROM participants p JOIN users u ON u.id = p.user_id
+        WHERE p.conversation_id = ANY(${ids}::uuid[]) ORDER BY p.joined_at, u.id`,
+  );
+  const byConversation = new Map<string, UserView[]>();
+  for (const person of people) {
+    let members = byConversation.get(person.conversation_id);
+    if (!members) byConversation.set(person.conversation_id, (members = []));
+    members.push(toUser(person));
+  }
+  return list.map((c) => {
+    const participants = byConversation.get(c.id) ?? [];
+    const message = c.m_id ? toMessage(unprefix(c)) : null;
+    return {
+      id: c.id,
+      type: c.type,
+      title: titleOf(c, participants, userId),
+      family_id: c.family_id,
+      participants,
+      latest_message_seq: c.last_seq,
+      last_message: message,
+      last_message_at: c.last_message_at ? new Date(c.last_message_at).toISOString() : null,
+      unread_count: Math.max(0, c.last_seq - c.last_read_seq),
+      hidden: c.hidden,
+      created_at: new Date(c.created_at).toISOString(),
+    };
+  });
+}
+
+function unprefix(row: ConversationWithLast): MessageRow {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) if (key.startsWith('m_')) out[key.slice(2)] = value;
+  return out as unknown as MessageRow;
+}
+
+function titleOf(c: ConversationRow, participants: UserView[], userId: string): string {
+  switch (c.type) {
+    case 'self':
+      return 'Notes';
+    case 'family':
+      return c.family_name ?? '';
+    case 'group':
+      return c.title ?? '';
+    case 'direct':
+      return participants.find((p) => p.id !== userId)?.display_name ?? participants[0]?.display_name ?? '';
+  }
+}
+
+/**
+ * One conversation as `userId` sees it.
+ * @throws {AppError} `not_found` when the caller is not a participant.
+ */
+export async function getConversation(ex: Executor, userId: string, conversationId: string): Promise<ConversationView> {
+  if (!isUuid(conversationId)) throw notFound('conversation');
+  const list = await rows<ConversationWithLast>(
+    ex,
+    sql`${CONVERSATION_SELECT} WHERE p.user_id = ${userId} AND c.id = ${conversationId}`,
+  );
+  const [view] = await toViews(ex, userId, list);
+  if (!view) throw notFound('conversation');
+  return view;
+}
+
+/** The caller's conversations, most recent activity first; hidden ones only when asked. */
+export async function listConversations(
+  deps: Deps,
+  userId: string,
+  includeHidden = false,
+): Promise<ConversationView[]> {
+  return withSpan('chat.list_conversations', { 'famichat.user_id': userId }, async (span) => {
+    const list = await rows<ConversationWithLast>(
+      deps.db,
+      sql`${CONVERSATION_SELECT} WHERE p.user_id = ${userId} AND (${includeHidden} OR NOT p.hidden)
+          ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id`,
+    );
+    span.setAttribute('famichat.count', list.length);
+    return toViews(deps.db, userId, list);
+  });
+}
+
+/** A conversation and whether this call created it. */
+export interface Created {
+  conversation: ConversationView;
+  created: boolean;
+}
+
+/**
+ * Returns the one direct conversation between the caller and `participantId`, creating it if needed.
+ * Order-insensitive and safe under concurrency (unique pair key, INSERT ... ON CONFLICT).
+ * @throws {AppError} `validation_failed` for oneself, `not_found` for an unknown user,
+ *   `no_shared_family` when the two share no family (nothing is created).
+ */
+export async function createDirectConversation(deps: Deps, userId: string, participantId: string): Promise<Created> {
+  return withSpan(
+    'chat.create_direct_conversation',
+    { 'famichat.user_id': userId, 'famichat.participant_id': participantId },
+    async (span) => {
+      if (participantId === userId) {
+        throw validationFailed({ participant_id: 'must be someone else (use type "self" for notes)' });
+      }
+      const other = await firstRow<{ id: string }>(deps.db, sql`SELECT id FROM users WHERE id = ${participantId}`);
+      if (!other) throw notFound('user');
+      if (!(await shareFamily(deps.db, userId, participantId))) {
+        throw new AppError('no_shared_family', 'You can only talk directly with people in one of your families.');
+      }
+      const key = `direct:${[userId, participantId].sort().join(':')}`;
+      const result = await createUnique(deps, key, 'direct', [userId, participantId], userId);
+      span.setAttributes({ 'famichat.conversation_id': result.conversation.id, 'famichat.created': result.created });
+      return result;
+    },
+  );
+}
+
+/** Returns the caller's notes-to-self conversation, creating it on first use. */
+export async function getOrCreateSelfConversation(deps: Deps, userId: string): Promise<Created> {
+  return createUnique(deps, `self:${userId}`, 'self', [userId], userId);
+}
+
+async function createUnique(
+  deps: Deps,
+  key: string,
+  type: 'direct' | 'self',
+  members: string[],
+  userId: string,
+): Promise<Created> {
+  const created = await deps.db.transaction(async (tx) => {
+    const row = await firstRow<{ id: string }>(
+      tx,
+      sql`INSERT INTO conversations (id, type, unique_key) VALUES (${randomUUID()}, ${type}, ${key})
+          ON CONFLICT (unique_key) DO NOTHING RETURNING id`,
+    );
+    if (row) await addParticipants(tx, row.id, members, 'member');
+    return row !== undefined;
+  });
+  const existing = await firstRow<{ id: string }>(deps.db, sql`SELECT id FROM conversations WHERE unique_key = ${key}`);
+  const conversation = await getConversation(deps.db, userId, existing!.id);
+  if (created) await announceCreated(deps, conversation, members);
+  return { conversation, created };
+}
+
+/** Inserts participants (ignoring ones already there). */
+export async function addParticipants(
+  ex: Executor,
+  conversationId: string,
+  userIds: string[],
+  role: 'admin' | 'member',
+): Promise<void> {
+  for (const id of userIds) {
+    await ex.execute(sql`INSERT INTO participants (conversation_id, user_id, role) VALUES (${conversationId}, ${id}, ${role})
+      ON CONFLICT DO NOTHING`);
+  }
+}
+
+/** Tells each participant, on their user topic, that a conversation now exists for them. */
+export async function announceCreated(deps: Deps, conversation: ConversationView, userIds: string[]): Promise<void> {
+  for (const id of userIds) {
+    const view = id === conversation.participants[0]?.id ? conversation : await getConversation(deps.db, id, conversation.id);
+    await deps.bus.publish({ topic: userTopic(id), event: 'conversation_created', payload: { conversation: view } });
+  }
+}
+
+/** Input of a group creation. */
+export interface GroupInput {
+  family_id: string;
+  title: string;
+  participant_ids: string[];
+}
+
+/** Checks a group title: 1-100 characters after trimming. */
+function checkTitle(title: string, fields: Record<string, string>): string {
+  const trimmed = title.trim();
+  const length = [...trimmed].length;
+  if (length < 1 || length > 100) fields.title = 'must be 1-100 characters after trimming';
+  return trimmed;
+}
+
+/**
+ * Creates a group inside a family; the caller becomes its admin.
+ * @throws {AppError} `validation_failed` when the caller or a participant is not in the family, or the title is bad.
+ */
+export async function createGroupConversation(deps: Deps, userId: string, input: GroupInput): Promise<Created> {
+  const fields: Record<string, string> = {};
+  const title = checkTitle(input.title, fields);
+  const others = [...new Set(input.participant_ids)].filter((id) => id !== userId);
+  const wanted = `{${[userId, ...others].join(',')}}`;
+  const found = await rows<{ user_id: string }>(
+    deps.db,
+    sql`SELECT user_id FROM memberships WHERE family_id = ${input.family_id} AND user_id = ANY(${wanted}::uuid[])`,
+  );
+  const members = new Set(found.map((r) => r.user_id));
+  if (!members.has(userId)) fields.family_id = 'you are not a member of this family';
+  else if (others.some((id) => !members.has(id))) fields.participant_ids = 'every participant must be a member of the family';
+  if (Object.keys(fields).length > 0) throw validationFailed(fields);
+  const id = randomUUID();
+  await deps.db.transaction(async (tx) => {
+    await tx.execute(sql`INSERT INTO conversations (id, type, title, family_id) VALUES (${id}, 'group', ${title}, ${input.family_id})`);
+    await addParticipants(tx, id, [userId], 'admin');
+    await addParticipants(tx, id, others, 'member');
+  });
+  const conversation = await getConversation(deps.db, userId, id);
+  await announceCreated(deps, conversation, [userId, ...others]);
+  return { conversation, created: true };
+}
+
+/** Changes to a conversation. */
+export interface ConversationUpdate {
+  hidden?: boolean;
+  title?: string;
+}
+
+/**
+ * Hides/unhides a conversation for the caller, or renames a group (group admins only).
+ * @throws {AppError} `not_found`, `validation_failed` (title on a non-group), `forbidden` (not a group admin).
+ */
+export async function updateConversation(
+  deps: Deps,
+  userId: string,
+  conversationId: string,
+  update: ConversationUpdate,
+): Promise<ConversationView> {
+  const access = await requireParticipant(deps.db, conversationId, userId);
+  let title: string | undefined;
+  if (update.title !== undefined) {
+    if (access.type !== 'group') throw validationFailed({ title: 'only groups have a title you can change' });
+    if (access.role !== 'admin') throw forbidden('Only a group admin can rename the group.');
+    const fields: Record<string, string> = {};
+    title = checkTitle(update.title, fields);
+    if (Object.keys(fields).length > 0) throw validationFailed(fields);
+  }
+  await deps.db.transaction(async (tx) => {
+    if (update.hidden !== undefined) {
+      await tx.execute(sql`UPDATE participants SET hidden = ${update.hidden}
+        WHERE conversation_id = ${conversationId} AND user_id = ${userId}`);
+    }
+    if (title !== undefined) await tx.execute(sql`UPDATE conversations SET title = ${title} WHERE id = ${conversationId}`);
+  });
+  if (title !== undefined) await announceUpdated(deps, conversationId);
+  return getConversation(deps.db, userId, conversationId);
+}
+
+/** Publishes each participant's fresh view of a conversation on their user topic. */
+export async function announceUpdated(deps: Deps, conversationId: string, extraUserIds: string[] = []): Promise<void> {
+  const people = await rows<{ user_id: string }>(
+    deps.db,
+    sql`SELECT user_id FROM participants WHERE conversation_id = ${conversationId}`,
+  );
+  for (const { user_id } of people) {
+    const conversation = await getConversation(deps.db, user_id, conversationId);
+    await deps.bus.publish({ topic: userTopic(user_id), event: 'conversation_updated', payload: { conversation } });
+  }
+  for (const id of extraUserIds) {
+    await deps.bus.publish({ topic: userTopic(id), event: 'conversation_removed', payload: { conversation_id: conversationId } });
+  }
+}
+
+/**
+ * Adds a family member to a group (group admins only). Adding someone already there changes nothing.
+ * @throws {AppError} `not_found`, `validation_failed` (not a group, or not in the group's family), `forbidden`.
+ */
+export async function addGroupParticipant(
+  deps: Deps,
+  userId: string,
+  conversationId: string,
+  newUserId: string,
+): Promise<ConversationView> {
+  const access = await requireParticipant(deps.db, conversationId, userId);
+  if (access.type !== 'group') throw validationFailed({ conversation: 'participants can only be changed in groups' });
+  if (access.role !== 'admin') throw forbidden('Only a group admin can add people.');
+  const member = await firstRow<{ user_id: string }>(
+    deps.db,
+    sql`SELECT user_id FROM memberships WHERE family_id = ${access.familyId} AND user_id = ${newUserId}`,
+  );
+  if (!member) throw validationFailed({ user_id: "must be a member of the group's family" });
+  const inserted = await firstRow<{ user_id: string }>(
+    deps.db,
+    sql`INSERT INTO participants (conversation_id, user_id, role) VALUES (${conversationId}, ${newUserId}, 'member')
+        ON CONFLICT DO NOTHING RETURNING user_id`,
+  );
+  if (inserted) {
+    await deps.bus.publish({
+      topic: userTopic(newUserId),
+      event: 'conversation_created',
+      payload: { conversation: await getConversation(deps.db, newUserId, conversationId) },
+    });
+    await announceUpdated(deps, conversationId);
+  }
+  return getConversation(deps.db, userId, conversationId);
+}
+
+/**
+ * Removes someone from a group: group admins may remove anyone, anyone may remove themselves.
+ * When the last admin leaves, the longest-standing remaining participant becomes admin.
+ * @throws {AppError} `not_found` (conversation or participant), `validation_failed` (not a group), `forbidden`.
+ */
+export async function removeGroupParticipant(
+  deps: Deps,
+  userId: string,
+  conversationId: string,
+  targetId: string,
+): Promise<void> {
+  const access = await requireParticipant(deps.db, conversationId, userId);
+  if (access.type !== 'group') throw validationFailed({ conversation: 'participants can only be changed in groups' });
+  if (targetId !== userId && access.role !== 'admin') throw forbidden('Only a group admin can remove other people.');
+  if (!isUuid(targetId)) throw notFound('participant');
+  const removed = await deps.db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT id FROM conversations WHERE id = ${conversationId} FOR UPDATE`);
+    const row = await firstRow<{ user_id: string }>(
+      tx,
+      sql`DELETE FROM participants WHERE conversation_id = ${conversationId} AND user_id = ${targetId} RETURNING user_id`,
+    );
+    if (row) await ensureGroupAdmin(tx, conversationId);
+    return row !== undefined;
+  });
+  if (!removed) throw notFound('participant');
+  await removedFromConversation(deps, conversationId, targetId);
+  await announceUpdated(deps, conversationId, [targetId]);
+}
+
+/** Promotes the longest-standing participant when a group has none left. Call with the conversation row locked. */
+export async function ensureGroupAdmin(ex: Executor, conversationId: string): Promise<void> {
+  await ex.execute(sql`UPDATE participants SET role = 'admin'
+    WHERE conversation_id = ${conversationId}
+      AND NOT EXISTS (SELECT 1 FROM participants WHERE conversation_id = ${conversationId} AND role = 'admin')
+      AND user_id = (SELECT user_id FROM participants WHERE conversation_id = ${conversationId}
+                     ORDER BY joined_at, user_id LIMIT 1)`);
+}
+
+/** Announces on the bus that a user left a conversation (their channel for it closes at once). */
+export async function removedFromConversation(deps: Deps, conversationId: string, userId: string): Promise<void> {
+  await deps.bus.publish({
+    topic: `access:${userId}`,
+    event: 'conversation_access_revoked',
+    payload: { conversation_id: conversationId },
+  });
+}

@@ -1,0 +1,226 @@
+/**
+ * Families: creation (with their family conversation), listing, members and roles.
+ * The family conversation always has exactly the family's current members as participants.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { UserView } from '../accounts/users.js';
+import { toUser } from '../accounts/users.js';
+import type { Executor } from '../db/connect.js';
+import { firstRow, rows } from '../db/connect.js';
+import type { Deps } from '../deps.js';
+import { conflict, forbidden, notFound, validationFailed } from '../errors.js';
+import { isUuid, requireFamilyMember } from './access.js';
+import { announceCreated, announceUpdated, ensureGroupAdmin, getConversation, removedFromConversation } from './conversations.js';
+
+/** Roles in a family. */
+export type FamilyRole = 'admin' | 'member';
+
+/** A family as one of its members sees it. */
+export interface FamilyView {
+  id: string;
+  name: string;
+  created_at: string;
+  role: FamilyRole;
+}
+
+/** A member of a family. */
+export interface MemberView {
+  user: UserView;
+  role: FamilyRole;
+  joined_at: string;
+}
+
+/** A family with its members and its family conversation. */
+export interface FamilyDetailView extends FamilyView {
+  members: MemberView[];
+  conversation_id: string;
+}
+
+/** The bus topic of a family's events (member_joined, member_left, presence). */
+export const familyTopic = (familyId: string) => `family:${familyId}`;
+
+/**
+ * Checks a family name: 1-64 characters after trimming.
+ * @throws {AppError} `validation_failed`.
+ */
+export function checkFamilyName(name: string, field = 'name'): string {
+  const trimmed = name.trim();
+  const length = [...trimmed].length;
+  if (length < 1 || length > 64) throw validationFailed({ [field]: 'must be 1-64 characters after trimming' });
+  return trimmed;
+}
+
+/** Creates a family, its admin membership and its family conversation, inside the caller's transaction. */
+export async function insertFamily(
+  ex: Executor,
+  userId: string,
+  name: string,
+): Promise<{ family: FamilyView; conversationId: string }> {
+  const familyId = randomUUID();
+  const conversationId = randomUUID();
+  const row = await firstRow<{ created_at: Date }>(
+    ex,
+    sql`INSERT INTO families (id, name) VALUES (${familyId}, ${name}) RETURNING created_at`,
+  );
+  await ex.execute(sql`INSERT INTO memberships (family_id, user_id, role) VALUES (${familyId}, ${userId}, 'admin')`);
+  await ex.execute(sql`INSERT INTO conversations (id, type, family_id, unique_key)
+    VALUES (${conversationId}, 'family', ${familyId}, ${`family:${familyId}`})`);
+  await ex.execute(sql`INSERT INTO participants (conversation_id, user_id) VALUES (${conversationId}, ${userId})`);
+  return {
+    family: { id: familyId, name, created_at: new Date(row!.created_at).toISOString(), role: 'admin' },
+    conversationId,
+  };
+}
+
+/**
+ * Creates a family; the caller becomes its admin.
+ * @throws {AppError} `validation_failed` for a bad name.
+ */
+export async function createFamily(deps: Deps, userId: string, name: string): Promise<FamilyView> {
+  const checked = checkFamilyName(name);
+  const { family, conversationId } = await deps.db.transaction((tx) => insertFamily(tx, userId, checked));
+  await announceCreated(deps, await getConversation(deps.db, userId, conversationId), [userId]);
+  return family;
+}
+
+/** The caller's families, oldest first. */
+export async function listFamilies(deps: Deps, userId: string): Promise<FamilyView[]> {
+  const list = await rows<{ id: string; name: string; created_at: Date; role: FamilyRole }>(
+    deps.db,
+    sql`SELECT f.id, f.name, f.created_at, m.role FROM memberships m JOIN families f ON f.id = m.family_id
+        WHERE m.user_id = ${userId} ORDER BY f.created_at, f.id`,
+  );
+  return list.map((f) => ({ id: f.id, name: f.name, created_at: new Date(f.created_at).toISOString(), role: f.role }));
+}
+
+/**
+ * A family with its members (members only).
+ * @throws {AppError} `not_found`, identical for a missing family and someone else's.
+ */
+export async function getFamily(deps: Deps, userId: string, familyId: string): Promise<FamilyDetailView> {
+  const role = await requireFamilyMember(deps.db, familyId, userId);
+  const family = await firstRow<{ id: string; name: string; created_at: Date; conversation_id: string }>(
+    deps.db,
+    sql`SELECT f.id, f.name, f.created_at, c.id AS conversation_id FROM families f
+        JOIN conversations c ON c.family_id = f.id AND c.type = 'family' WHERE f.id = ${familyId}`,
+  );
+  if (!family) throw notFound('family');
+  const members = await rows<{ id: string; username: string; display_name: string; created_at: Date; role: FamilyRole; joined_at: Date }>(
+    deps.db,
+    sql`SELECT u.id, u.username, u.display_name, u.created_at, m.role, m.joined_at
+        FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.family_id = ${familyId}
+        ORDER BY m.joined_at, u.id`,
+  );
+  return {
+    id: family.id,
+    name: family.name,
+    created_at: new Date(family.created_at).toISOString(),
+    role,
+    conversation_id: family.conversation_id,
+    members: members.map((m) => ({ user: toUser(m), role: m.role, joined_at: new Date(m.joined_at).toISOString() })),
+  };
+}
+
+/** Adds a user to a family and its family conversation, inside the caller's transaction. */
+export async function insertMember(ex: Executor, familyId: string, userId: string, role: FamilyRole): Promise<void> {
+  await ex.execute(sql`INSERT INTO memberships (family_id, user_id, role) VALUES (${familyId}, ${userId}, ${role})
+    ON CONFLICT DO NOTHING`);
+  await ex.execute(sql`INSERT INTO participants (conversation_id, user_id)
+    SELECT id, ${userId} FROM conversations WHERE family_id = ${familyId} AND type = 'family' ON CONFLICT DO NOTHING`);
+}
+
+/** Publishes what follows a new member joining: the member_joined event and the updated family conversation. */
+export async function announceMemberJoined(deps: Deps, familyId: string, userId: string): Promise<void> {
+  const user = await firstRow<{ id: string; username: string; display_name: string; created_at: Date }>(
+    deps.db,
+    sql`SELECT id, username, display_name, created_at FROM users WHERE id = ${userId}`,
+  );
+  await deps.bus.publish({ topic: familyTopic(familyId), event: 'member_joined', payload: { user: toUser(user!) } });
+  const conversation = await firstRow<{ id: string }>(
+    deps.db,
+    sql`SELECT id FROM conversations WHERE family_id = ${familyId} AND type = 'family'`,
+  );
+  if (conversation) await announceUpdated(deps, conversation.id);
+}
+
+async function lockMembership(ex: Executor, familyId: string, callerId: string, targetId: string) {
+  // The family row lock serialises every admin change in the family (no "check then update" race).
+  await ex.execute(sql`SELECT id FROM families WHERE id = ${familyId} FOR UPDATE`);
+  const callerRole = await requireFamilyMember(ex, familyId, callerId);
+  const target = isUuid(targetId)
+    ? await firstRow<{ role: FamilyRole }>(
+        ex,
+        sql`SELECT role FROM memberships WHERE family_id = ${familyId} AND user_id = ${targetId}`,
+      )
+    : undefined;
+  const admins = await firstRow<{ n: number }>(
+    ex,
+    sql`SELECT count(*)::int AS n FROM memberships WHERE family_id = ${familyId} AND role = 'admin'`,
+  );
+  return { callerRole, targetRole: target?.role, adminCount: admins?.n ?? 0 };
+}
+
+/**
+ * Changes a member's role (family admins only). A family always keeps one admin.
+ * @throws {AppError} `not_found` (family or member), `forbidden` (not an admin), `conflict` `last_admin`.
+ */
+export async function setMemberRole(
+  deps: Deps,
+  callerId: string,
+  familyId: string,
+  targetId: string,
+  role: FamilyRole,
+): Promise<MemberView> {
+  if (!isUuid(familyId)) throw notFound('family');
+  await deps.db.transaction(async (tx) => {
+    const { callerRole, targetRole, adminCount } = await lockMembership(tx, familyId, callerId, targetId);
+    if (callerRole !== 'admin') throw forbidden('Only a family admin can change roles.');
+    if (!targetRole) throw notFound('member');
+    if (targetRole === 'admin' && role === 'member' && adminCount <= 1) {
+      throw conflict('last_admin', 'A family needs at least one admin.');
+    }
+    await tx.execute(sql`UPDATE memberships SET role = ${role} WHERE family_id = ${familyId} AND user_id = ${targetId}`);
+  });
+  const member = await firstRow<{ id: string; username: string; display_name: string; created_at: Date; role: FamilyRole; joined_at: Date }>(
+    deps.db,
+    sql`SELECT u.id, u.username, u.display_name, u.created_at, m.role, m.joined_at
+        FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.family_id = ${familyId} AND m.user_id = ${targetId}`,
+  );
+  return { user: toUser(member!), role: member!.role, joined_at: new Date(member!.joined_at).toISOString() };
+}
+
+/**
+ * Removes a member (family admins), or leaves (any member removing themselves). The user also leaves
+ * the family conversation and the family's groups, at once. A family always keeps one admin.
+ * @throws {AppError} `not_found` (family or member), `forbidden`, `conflict` `last_admin`.
+ */
+export async function removeMember(deps: Deps, callerId: string, familyId: string, targetId: string): Promise<void> {
+  if (!isUuid(familyId)) throw notFound('family');
+  const left = await deps.db.transaction(async (tx) => {
+    const { callerRole, targetRole, adminCount } = await lockMembership(tx, familyId, callerId, targetId);
+    if (callerRole !== 'admin' && callerId !== targetId) throw forbidden('Only a family admin can remove other members.');
+    if (!targetRole) throw notFound('member');
+    if (targetRole === 'admin' && adminCount <= 1) throw conflict('last_admin', 'A family needs at least one admin.');
+    await tx.execute(sql`DELETE FROM memberships WHERE family_id = ${familyId} AND user_id = ${targetId}`);
+    const removed = await rows<{ conversation_id: string; type: string }>(
+      tx,
+      sql`DELETE FROM participants p USING conversations c
+          WHERE p.conversation_id = c.id AND c.family_id = ${familyId} AND p.user_id = ${targetId}
+          RETURNING p.conversation_id, c.type`,
+    );
+    for (const r of removed) if (r.type === 'group') await ensureGroupAdmin(tx, r.conversation_id);
+    return removed;
+  });
+  const user = await firstRow<{ id: string; username: string; display_name: string; created_at: Date }>(
+    deps.db,
+    sql`SELECT id, username, display_name, created_at FROM users WHERE id = ${targetId}`,
+  );
+  await deps.bus.publish({ topic: `access:${targetId}`, event: 'family_access_revoked', payload: { family_id: familyId } });
+  if (user) await deps.bus.publish({ topic: familyTopic(familyId), event: 'member_left', payload: { user: toUser(user) } });
+  for (const r of left) {
+    await removedFromConversation(deps, r.conversation_id, targetId);
+    await announceUpdated(deps, r.conversation_id, [targetId]);
+  }
+}

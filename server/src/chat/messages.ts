@@ -1,0 +1,342 @@
+/**
+ * Messages: send (one statement: sequence increment + insert), keyset paging by seq, edit,
+ * delete (tombstone), and read cursors.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../db/connect.js';
+import { firstRow, isUniqueViolation, rows } from '../db/connect.js';
+import type { Deps } from '../deps.js';
+import { AppError, conflict, forbidden, notFound, validationFailed } from '../errors.js';
+import { enforce } from '../rate-limit.js';
+import { messagesSent } from '../telemetry/metrics.js';
+import { withSpan } from '../telemetry/tracing.js';
+import type { ConversationType } from './access.js';
+import { isUuid, requireParticipant } from './access.js';
+
+/** A message as the API shows it. */
+export interface MessageView {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  body: string;
+  client_id: string | null;
+  inserted_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+}
+
+/** A `messages` row. */
+export interface MessageRow {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  body: string;
+  client_id: string | null;
+  inserted_at: Date;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+}
+
+/** The largest message body, in UTF-8 bytes. */
+export const MAX_BODY_BYTES = 8192;
+
+const COLUMNS = sql`id, conversation_id, seq, sender_id, body, client_id, inserted_at, edited_at, deleted_at`;
+
+/** Message columns of alias `m`, prefixed `m_`, for joining the last message into a conversation row. */
+export const MESSAGE_COLUMNS_PREFIXED = sql`m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq,
+  m.sender_id AS m_sender_id, m.body AS m_body, m.client_id AS m_client_id, m.inserted_at AS m_inserted_at,
+  m.edited_at AS m_edited_at, m.deleted_at AS m_deleted_at`;
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+/** The API view of a message row. */
+export function toMessage(row: MessageRow): MessageView {
+  return {
+    id: row.id,
+    conversation_id: row.conversation_id,
+    seq: Number(row.seq),
+    sender_id: row.sender_id,
+    body: row.body,
+    client_id: row.client_id,
+    inserted_at: new Date(row.inserted_at).toISOString(),
+    edited_at: iso(row.edited_at),
+    deleted_at: iso(row.deleted_at),
+  };
+}
+
+/**
+ * Trims and checks a message body.
+ * @throws {AppError} `validation_failed` when empty, `payload_too_large` over {@link MAX_BODY_BYTES}.
+ */
+export function checkBody(body: string): string {
+  const trimmed = body.trim();
+  if (trimmed.length === 0) throw validationFailed({ body: 'must not be empty' }, 'The message is empty.');
+  const bytes = Buffer.byteLength(trimmed, 'utf8');
+  if (bytes > MAX_BODY_BYTES) {
+    throw new AppError('payload_too_large', `The message is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}.`, {
+      limit_bytes: MAX_BODY_BYTES,
+    });
+  }
+  return trimmed;
+}
+
+/** A message to send. */
+export interface SendInput {
+  body: string;
+  client_id?: string | undefined;
+}
+
+/** The stored message and whether this call stored it (false: an idempotent retry). */
+export interface Sent {
+  message: MessageView;
+  created: boolean;
+  type: ConversationType;
+}
+
+interface InsertedRow extends MessageRow {
+  type: ConversationType;
+}
+
+/**
+ * Sends a message. The message is committed before this returns and before it is broadcast.
+ * One statement: access check, direct-conversation family check, seq increment (row lock on the
+ * conversation), insert, unhide for everyone, sender's read cursor.
+ * @throws {AppError} `validation_failed`, `payload_too_large`, `rate_limited`, `not_found`, `no_shared_family`.
+ */
+export async function sendMessage(
+  deps: Deps,
+  userId: string,
+  conversationId: string,
+  input: SendInput,
+  transport: 'http' | 'ws' = 'http',
+): Promise<Sent> {
+  return withSpan(
+    'chat.send_message',
+    { 'famichat.conversation_id': conversationId, 'famichat.user_id': userId, 'famichat.transport': transport },
+    async (span) => {
+      if (!isUuid(conversationId)) throw notFound('conversation');
+      const body = checkBody(input.body);
+      const clientId = input.client_id ?? null;
+      if (clientId !== null && clientId.length > 64) throw validationFailed({ client_id: 'must be at most 64 characters' });
+      enforce([deps.limiters.sendBurst, deps.limiters.sendPerMinute], userId, 'messages');
+      let inserted: InsertedRow | undefined;
+      try {
+        inserted = await firstRow<InsertedRow>(
+          deps.db,
+          sql`WITH conv AS (
+                SELECT c.id, c.type FROM conversations c
+                JOIN participants p ON p.conversation_id = c.id AND p.user_id = ${userId}
+                WHERE c.id = ${conversationId}
+              ), allowed AS (
+                SELECT conv.id, conv.type FROM conv WHERE conv.type <> 'direct' OR EXISTS (
+                  SELECT 1 FROM participants o
+                  JOIN memberships m1 ON m1.user_id = o.user_id
+                  JOIN memberships m2 ON m2.family_id = m1.family_id AND m2.user_id = ${userId}
+                  WHERE o.conversation_id = conv.id AND o.user_id <> ${userId})
+              ), bump AS (
+                UPDATE conversations c SET last_seq = c.last_seq + 1, last_message_at = now()
+                FROM allowed WHERE c.id = allowed.id
+                  AND (${clientId}::text IS NULL OR NOT EXISTS (SELECT 1 FROM messages
+                       WHERE conversation_id = ${conversationId} AND sender_id = ${userId} AND client_id = ${clientId}))
+                RETURNING c.last_seq, c.last_message_at, allowed.type
+              ), msg AS (
+                INSERT INTO messages (id, conversation_id, seq, sender_id, body, client_id, inserted_at)
+                SELECT ${randomUUID()}, ${conversationId}, bump.last_seq, ${userId}, ${body}, ${clientId}, bump.last_message_at
+                FROM bump RETURNING ${COLUMNS}
+              ), seen AS (
+                UPDATE participants p SET hidden = false,
+                  last_read_seq = CASE WHEN p.user_id = ${userId} THEN GREATEST(p.last_read_seq, msg.seq) ELSE p.last_read_seq END
+                FROM msg WHERE p.conversation_id = ${conversationId} AND (p.hidden OR p.user_id = ${userId})
+              )
+              SELECT msg.*, (SELECT type FROM bump) AS type FROM msg`,
+        );
+      } catch (error) {
+        // A concurrent retry with the same client_id won the race; the statement rolled back whole (no seq gap).
+        if (!isUniqueViolation(error, 'messages_client_id_key')) throw error;
+      }
+      if (inserted) {
+        messagesSent.inc({ transport });
+        span.setAttributes({ 'famichat.message_id': inserted.id, 'famichat.seq': inserted.seq, 'famichat.created': true });
+        const message = toMessage(inserted);
+        await deps.bus.publish({
+          topic: `message:${inserted.type}:${conversationId}`,
+          event: 'new_msg',
+          payload: { message },
+        });
+        return { message, created: true, type: inserted.type };
+      }
+      // Nothing inserted: not a participant, a direct conversation without a shared family, or a retry.
+      const access = await requireParticipant(deps.db, conversationId, userId);
+      if (clientId !== null) {
+        const existing = await firstRow<MessageRow>(
+          deps.db,
+          sql`SELECT ${COLUMNS} FROM messages
+              WHERE conversation_id = ${conversationId} AND sender_id = ${userId} AND client_id = ${clientId}`,
+        );
+        if (existing) {
+          span.setAttributes({ 'famichat.message_id': existing.id, 'famichat.created': false });
+          return { message: toMessage(existing), created: false, type: access.type };
+        }
+      }
+      throw new AppError('no_shared_family', 'You no longer share a family with this person.');
+    },
+  );
+}
+
+/** Paging options: at most one of `before` / `after`. */
+export interface PageQuery {
+  limit: number;
+  before?: number | undefined;
+  after?: number | undefined;
+}
+
+/** A page of messages, ascending by seq, with its paging metadata. */
+export interface MessagePage {
+  messages: MessageView[];
+  page: { has_more: boolean; first_seq: number | null; last_seq: number | null };
+}
+
+/**
+ * Reads a page of a conversation (keyset on (conversation_id, seq); the same cost at any depth).
+ * No cursor: the latest `limit`. `after`: the first `limit` above it. `before`: the last `limit` below it.
+ * @throws {AppError} `not_found` for a conversation the caller is not in; `validation_failed` for both cursors.
+ */
+export async function listMessages(
+  deps: Deps,
+  userId: string,
+  conversationId: string,
+  query: PageQuery,
+): Promise<MessagePage> {
+  return withSpan(
+    'chat.get_messages',
+    { 'famichat.conversation_id': conversationId, 'famichat.user_id': userId },
+    async (span) => {
+      if (query.before !== undefined && query.after !== undefined) {
+        throw validationFailed({ before: 'use either before or after, not both', after: 'use either before or after, not both' });
+      }
+      await requireParticipant(deps.db, conversationId, userId);
+      const result = await readPage(deps.db, conversationId, query);
+      span.setAttribute('famichat.count', result.messages.length);
+      return result;
+    },
+  );
+}
+
+/** The page query itself, without the access check (callers check first). */
+export async function readPage(ex: Executor, conversationId: string, query: PageQuery): Promise<MessagePage> {
+  const limit = query.limit + 1;
+  let list: MessageRow[];
+  if (query.after !== undefined) {
+    list = await rows<MessageRow>(
+      ex,
+      sql`SELECT ${COLUMNS} FROM messages WHERE conversation_id = ${conversationId} AND seq > ${query.after}
+          ORDER BY seq ASC LIMIT ${limit}`,
+    );
+  } else {
+    const before = query.before ?? 2_147_483_647;
+    list = await rows<MessageRow>(
+      ex,
+      sql`SELECT ${COLUMNS} FROM messages WHERE conversation_id = ${conversationId} AND seq < ${before}
+          ORDER BY seq DESC LIMIT ${limit}`,
+    );
+  }
+  const hasMore = list.length > query.limit;
+  if (hasMore) list.pop();
+  if (query.after === undefined) list.reverse();
+  const messages = list.map(toMessage);
+  return {
+    messages,
+    page: {
+      has_more: hasMore,
+      first_seq: messages[0]?.seq ?? null,
+      last_seq: messages[messages.length - 1]?.seq ?? null,
+    },
+  };
+}
+
+async function findMessage(ex: Executor, conversationId: string, messageId: string): Promise<MessageRow> {
+  if (!isUuid(messageId)) throw notFound('message');
+  const row = await firstRow<MessageRow>(
+    ex,
+    sql`SELECT ${COLUMNS} FROM messages WHERE id = ${messageId} AND conversation_id = ${conversationId}`,
+  );
+  if (!row) throw notFound('message');
+  return row;
+}
+
+/**
+ * Edits one's own message.
+ * @throws {AppError} `not_found`, `forbidden` (not the sender), `conflict` (deleted), `validation_failed`, `payload_too_large`.
+ */
+export async function editMessage(
+  deps: Deps,
+  userId: string,
+  conversationId: string,
+  messageId: string,
+  newBody: string,
+): Promise<MessageView> {
+  const access = await requireParticipant(deps.db, conversationId, userId);
+  const current = await findMessage(deps.db, conversationId, messageId);
+  if (current.sender_id !== userId) throw forbidden('Only the sender can edit a message.');
+  const body = checkBody(newBody);
+  const row = await firstRow<MessageRow>(
+    deps.db,
+    sql`UPDATE messages SET body = ${body}, edited_at = now()
+        WHERE id = ${messageId} AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+  );
+  if (!row) throw conflict('deleted', 'A deleted message cannot be edited.');
+  const message = toMessage(row);
+  await deps.bus.publish({ topic: `message:${access.type}:${conversationId}`, event: 'message_updated', payload: { message } });
+  return message;
+}
+
+/**
+ * Deletes a message (its sender, a group admin in a group, a family admin in the family conversation).
+ * The message stays as a tombstone: same seq, empty body, `deleted_at` set. Deleting twice is harmless.
+ * @throws {AppError} `not_found`, `forbidden`.
+ */
+export async function deleteMessage(deps: Deps, userId: string, conversationId: string, messageId: string): Promise<void> {
+  const access = await requireParticipant(deps.db, conversationId, userId);
+  const current = await findMessage(deps.db, conversationId, messageId);
+  const moderator =
+    (access.type === 'group' && access.role === 'admin') || (access.type === 'family' && access.familyRole === 'admin');
+  if (current.sender_id !== userId && !moderator) throw forbidden('Only the sender or an admin can delete a message.');
+  const row = await firstRow<MessageRow>(
+    deps.db,
+    sql`UPDATE messages SET body = '', deleted_at = now()
+        WHERE id = ${messageId} AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+  );
+  if (row) {
+    await deps.bus.publish({
+      topic: `message:${access.type}:${conversationId}`,
+      event: 'message_deleted',
+      payload: { message: toMessage(row) },
+    });
+  }
+}
+
+/**
+ * Moves the caller's read cursor forward (never backwards, clamped to the latest seq).
+ * @returns the cursor after the move.
+ * @throws {AppError} `not_found`.
+ */
+export async function markRead(deps: Deps, userId: string, conversationId: string, seq: number): Promise<number> {
+  const access = await requireParticipant(deps.db, conversationId, userId);
+  const row = await firstRow<{ seq: number }>(
+    deps.db,
+    sql`UPDATE participants p SET last_read_seq = GREATEST(p.last_read_seq, LEAST(${seq}, c.last_seq))
+        FROM conversations c WHERE c.id = p.conversation_id AND p.conversation_id = ${conversationId} AND p.user_id = ${userId}
+        RETURNING p.last_read_seq AS seq`,
+  );
+  const cursor = row?.seq ?? 0;
+  await deps.bus.publish({
+    topic: `message:${access.type}:${conversationId}`,
+    event: 'read',
+    payload: { user_id: userId, seq: cursor },
+  });
+  return cursor;
+}

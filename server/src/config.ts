@@ -1,0 +1,112 @@
+/**
+ * Every setting Famichat reads from the environment, validated once at start-up, with defaults.
+ * @module
+ */
+
+/** Validated settings. Every field has a default except the optional service URLs. */
+export interface Config {
+  /** `production` turns on the strict checks of production mode. */
+  nodeEnv: string;
+  port: number;
+  host: string;
+  /** PostgreSQL URL; when absent the embedded PGlite database in `dataDir` is used. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Redis URL for the cross-node bus; when absent the bus is in-process. */
+  redisUrl: string | undefined;
+  logLevel: string;
+  /** Trust `X-Forwarded-*` headers from a reverse proxy. */
+  trustProxy: boolean;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number;
+  sessionTtlMs: number;
+  inviteTtlMs: number;
+  rateLimits: RateLimitConfig;
+}
+
+/** Rate-limit settings: login attempts per username and per IP, and message sends per user. */
+export interface RateLimitConfig {
+  loginPerUsername: number;
+  loginPerIp: number;
+  loginWindowMs: number;
+  sendBurst: number;
+  sendBurstWindowMs: number;
+  sendPerMinute: number;
+}
+
+/** Thrown by {@link loadConfig} with every problem found, so an operator can fix them all at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the settings from `env`.
+ * @throws {ConfigError} listing every invalid variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const str = (name: string): string | undefined => {
+    const raw = env[name];
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+  const url = (name: string, protocols: string[]): string | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      return raw;
+    } catch {
+      problems.push(`${name} must be a ${protocols.join(' or ')}// URL`);
+      return undefined;
+    }
+  };
+  const bool = (name: string): boolean => {
+    const raw = str(name);
+    if (raw === undefined) return false;
+    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return false;
+  };
+  const logLevel = str('LOG_LEVEL') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`);
+  }
+  const config: Config = {
+    nodeEnv: str('NODE_ENV') ?? 'development',
+    port: int('PORT', 4000, 0, 65535),
+    host: str('HOST') ?? '127.0.0.1',
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: str('FAMICHAT_DATA_DIR') ?? './data',
+    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    logLevel,
+    trustProxy: bool('TRUST_PROXY'),
+    bodyLimit: int('FAMICHAT_BODY_LIMIT', 64 * 1024, 1024, 50 * 1024 * 1024),
+    sessionTtlMs: int('FAMICHAT_SESSION_TTL_DAYS', 90, 1, 3650) * 24 * 3600 * 1000,
+    inviteTtlMs: int('FAMICHAT_INVITE_TTL_HOURS', 72, 1, 24 * 365) * 3600 * 1000,
+    rateLimits: {
+      loginPerUsername: int('FAMICHAT_LOGIN_LIMIT_PER_USERNAME', 10, 1),
+      loginPerIp: int('FAMICHAT_LOGIN_LIMIT_PER_IP', 50, 1),
+      loginWindowMs: int('FAMICHAT_LOGIN_WINDOW_SECONDS', 15 * 60, 1) * 1000,
+      sendBurst: int('FAMICHAT_SEND_BURST', 20, 1),
+      sendBurstWindowMs: int('FAMICHAT_SEND_BURST_WINDOW_SECONDS', 10, 1) * 1000,
+      sendPerMinute: int('FAMICHAT_SEND_PER_MINUTE', 120, 1),
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

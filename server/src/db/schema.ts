@@ -1,0 +1,173 @@
+/**
+ * The database schema (Drizzle). Migrations in `src/db/migrations` are generated from this file
+ * with `npm run db:generate -w @famichat/server` and committed.
+ * @module
+ */
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+
+/** Instance-wide singleton row (id = 1): setup marker and the admin's branding overrides. */
+export const instance = pgTable(
+  'instance',
+  {
+    id: integer('id').primaryKey(),
+    setupAt: ts('setup_at').notNull().defaultNow(),
+    branding: jsonb('branding').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [check('instance_singleton', sql`${t.id} = 1`)],
+);
+
+/** People. `username` is stored lower-case, so the unique index is case-insensitive. */
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey(),
+    username: text('username').notNull(),
+    displayName: text('display_name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    isInstanceAdmin: boolean('is_instance_admin').notNull().default(false),
+    theme: text('theme'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('users_username_key').on(t.username)],
+);
+
+/** Login sessions; only the SHA-256 of the bearer token is stored. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    deviceName: text('device_name'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('sessions_token_hash_key').on(t.tokenHash), index('sessions_user_idx').on(t.userId)],
+);
+
+/** Families: the unit of trust. */
+export const families = pgTable('families', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** Who belongs to which family, with which role. */
+export const memberships = pgTable(
+  'memberships',
+  {
+    familyId: uuid('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['admin', 'member'] }).notNull(),
+    joinedAt: ts('joined_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.familyId, t.userId] }), index('memberships_user_idx').on(t.userId)],
+);
+
+/** Single-use invitations into a family; only the token's SHA-256 is stored. */
+export const invites = pgTable(
+  'invites',
+  {
+    id: uuid('id').primaryKey(),
+    familyId: uuid('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    role: text('role', { enum: ['admin', 'member'] }).notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+    usedBy: uuid('used_by').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [uniqueIndex('invites_token_hash_key').on(t.tokenHash)],
+);
+
+/**
+ * Conversations. `uniqueKey` makes direct (sorted user pair), self (user) and family (family id)
+ * conversations unique; `lastSeq` is the per-conversation message counter, locked for each increment.
+ */
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey(),
+    type: text('type', { enum: ['direct', 'self', 'group', 'family'] }).notNull(),
+    title: text('title'),
+    familyId: uuid('family_id').references(() => families.id, { onDelete: 'cascade' }),
+    uniqueKey: text('unique_key'),
+    lastSeq: integer('last_seq').notNull().default(0),
+    lastMessageAt: ts('last_message_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('conversations_unique_key').on(t.uniqueKey),
+    index('conversations_family_idx').on(t.familyId),
+  ],
+);
+
+/** Participants of a conversation, with their per-user state (role, read cursor, hidden flag). */
+export const participants = pgTable(
+  'participants',
+  {
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['admin', 'member'] }).notNull().default('member'),
+    lastReadSeq: integer('last_read_seq').notNull().default(0),
+    hidden: boolean('hidden').notNull().default(false),
+    joinedAt: ts('joined_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.userId] }), index('participants_user_idx').on(t.userId)],
+);
+
+/** Messages; (conversation_id, seq) is unique and is the keyset for paging. */
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    senderId: uuid('sender_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    body: text('body').notNull(),
+    clientId: text('client_id'),
+    insertedAt: ts('inserted_at').notNull().defaultNow(),
+    editedAt: ts('edited_at'),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [
+    uniqueIndex('messages_conversation_seq_key').on(t.conversationId, t.seq),
+    uniqueIndex('messages_client_id_key')
+      .on(t.conversationId, t.senderId, t.clientId)
+      .where(sql`${t.clientId} IS NOT NULL`),
+  ],
+);

@@ -1,0 +1,112 @@
+/**
+ * The response envelope and per-request telemetry: request id, an OpenTelemetry server span whose
+ * trace id is `meta.trace_id`, duration, and the HTTP latency histogram.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { httpDuration } from '../telemetry/metrics.js';
+import { tracer } from '../telemetry/tracing.js';
+
+/** Paging metadata of list responses. */
+export interface PageMeta {
+  has_more: boolean;
+  first_seq?: number | null;
+  last_seq?: number | null;
+}
+
+const PENDING = Symbol('pending-meta');
+
+/** A handler's result: the data, and paging metadata for lists. The hook completes `meta`. */
+export interface Ok<T> {
+  data: T;
+  meta: { [PENDING]: true; page?: PageMeta };
+}
+
+/** Wraps a handler's data for the envelope. */
+export function ok<T>(data: T, page?: PageMeta): Ok<T> {
+  return { data, meta: page ? { [PENDING]: true, page } : { [PENDING]: true } };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    span: Span;
+    startedAt: number;
+  }
+}
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:@\-]{1,128}$/;
+
+/** A request id: the client's `x-request-id` when safe, else a new UUID. */
+export function requestId(header: string | string[] | undefined): string {
+  return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/** The `meta` object of a response to `request`. */
+export function metaOf(request: FastifyRequest): { request_id: string; trace_id: string; duration_ms: number } {
+  return {
+    request_id: request.id,
+    trace_id: (request.span as Span | null)?.spanContext().traceId ?? '0'.repeat(32),
+    duration_ms: Math.round((performance.now() - request.startedAt) * 1000) / 1000,
+  };
+}
+
+/** Installs the envelope and telemetry hooks on `app`. */
+export function registerEnvelope(app: FastifyInstance): void {
+  app.decorateRequest('span', null as unknown as Span);
+  app.decorateRequest('startedAt', 0);
+
+  app.addHook('onRequest', (request, reply, done) => {
+    request.startedAt = performance.now();
+    reply.header('x-request-id', request.id);
+    request.span = tracer.startSpan(`HTTP ${request.method}`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': request.method, 'famichat.request_id': request.id },
+    });
+    // Run the rest of the request inside the span's context, so service spans become its children.
+    context.with(trace.setSpan(context.active(), request.span), done);
+  });
+
+  // A request without a body validates as an empty object, so a missing field is reported by name.
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.body === undefined && request.method !== 'GET' && request.method !== 'DELETE') request.body = {};
+    done();
+  });
+
+  app.addHook('preSerialization', (request, _reply, payload: unknown, done) => {
+    if (payload && typeof payload === 'object' && 'meta' in payload) {
+      const meta = (payload as { meta: unknown }).meta;
+      if (meta && typeof meta === 'object' && PENDING in meta) {
+        const page = (meta as { page?: PageMeta }).page;
+        const full = { ...metaOf(request), ...(page ? { page } : {}) };
+        done(null, { ...(payload as object), meta: full });
+        return;
+      }
+    }
+    done(null, payload);
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    httpDuration.observe({ method: request.method, route, status: String(status) }, (performance.now() - request.startedAt) / 1000);
+    request.span.updateName(`${request.method} ${route}`);
+    request.span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
+    if (status >= 500) request.span.setStatus({ code: SpanStatusCode.ERROR });
+    request.span.end();
+    done();
+  });
+}
+
+/** Sends an error envelope (used by the error mapping). */
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  error: { code: string; message: string; details?: Record<string, unknown> },
+): FastifyReply {
+  (request.span as Span | null)?.setAttribute('famichat.outcome', error.code);
+  return reply.code(status).type('application/json; charset=utf-8').send({ error, meta: metaOf(request) });
+}

@@ -1,0 +1,109 @@
+/**
+ * Maps every error to the API's error envelope, in one place: domain errors by code, Fastify's
+ * validation and parsing errors, an unreachable database, and anything else as `internal`.
+ * @module
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from '../db/connect.js';
+import type { ErrorCode } from '../errors.js';
+import { AppError } from '../errors.js';
+import { sendError } from './envelope.js';
+
+/** The HTTP status of each error code. */
+export const STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  no_shared_family: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  payload_too_large: 413,
+  validation_failed: 422,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+};
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  params?: { missingProperty?: string; additionalProperty?: string };
+}
+
+/** `details.fields` from Ajv's issues: field path -> reason. */
+export function fieldsOf(issues: ValidationIssue[], part: string | undefined): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    let path = (issue.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+    if (issue.params?.missingProperty) path = path ? `${path}.${issue.params.missingProperty}` : issue.params.missingProperty;
+    const field = path || part || 'body';
+    fields[field] ??= issue.params?.missingProperty ? 'is required' : (issue.message ?? 'is invalid');
+  }
+  return fields;
+}
+
+/**
+ * What may be logged of an unexpected error: its type, code and the innermost message. Drizzle's own
+ * message quotes the query's parameters (message bodies, hashes), so it is never logged.
+ */
+export function safeError(error: unknown): { type: string; code?: string; message: string; stack?: string } {
+  let inner: unknown = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  const e = inner instanceof Error ? inner : new Error(String(inner));
+  const code = (e as { code?: unknown }).code;
+  return {
+    type: e.name,
+    message: e.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(e.stack ? { stack: e.stack.split('\n').slice(1, 6).join('\n') } : {}),
+  };
+}
+
+/** Installs the error and not-found handlers on `app`. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, 404, { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` }),
+  );
+
+  app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
+    if (error instanceof AppError) {
+      if (error.code === 'rate_limited' || error.code === 'unavailable') {
+        const ms = Number(error.details?.retry_in_ms ?? 1000);
+        reply.header('retry-after', String(Math.max(1, Math.ceil(ms / 1000))));
+      }
+      return sendError(request, reply, STATUS[error.code], {
+        code: error.code,
+        message: error.message,
+        ...(error.details ? { details: error.details } : {}),
+      });
+    }
+    const fastifyError = error as FastifyError;
+    if (fastifyError.validation) {
+      return sendError(request, reply, 422, {
+        code: 'validation_failed',
+        message: 'The request is not valid.',
+        details: { fields: fieldsOf(fastifyError.validation, fastifyError.validationContext) },
+      });
+    }
+    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(request, reply, 413, { code: 'payload_too_large', message: 'The request body is too large.' });
+    }
+    if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fastifyError.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
+      return sendError(request, reply, 400, { code: 'bad_request', message: 'Send JSON with Content-Type: application/json.' });
+    }
+    if (fastifyError.statusCode === 400 || error instanceof SyntaxError) {
+      return sendError(request, reply, 400, { code: 'bad_request', message: 'The request body is not valid JSON.' });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: { message: error.message } }, 'database unavailable');
+      reply.header('retry-after', '5');
+      return sendError(request, reply, 503, {
+        code: 'unavailable',
+        message: 'The database is unavailable; try again shortly.',
+      });
+    }
+    request.log.error({ err: safeError(error) }, 'unhandled error');
+    return sendError(request, reply, 500, { code: 'internal', message: 'Something went wrong on our side.' });
+  });
+}

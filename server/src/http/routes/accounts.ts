@@ -1,0 +1,136 @@
+/**
+ * Routes: setup, login, register, logout, /me and sessions.
+ * @module
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { createInvite, register } from '../../accounts/invites.js';
+import { listSessions, login, revokeSession } from '../../accounts/sessions.js';
+import { isSetUp, setup } from '../../accounts/setup.js';
+import { getMe, updateMe } from '../../accounts/users.js';
+import type { Deps } from '../../deps.js';
+import { notFound } from '../../errors.js';
+import { isUuid } from '../../chat/access.js';
+import { requireAuth } from '../auth.js';
+import { ok } from '../envelope.js';
+import { IdParams, ref, responses } from '../schemas.js';
+
+const Username = Type.String({ minLength: 1, maxLength: 64, description: '3-32 of a-z 0-9 _ . - (case-insensitive)' });
+const Password = Type.String({ minLength: 1, maxLength: 1024, description: '8-256 characters' });
+const DisplayName = Type.String({ maxLength: 1024, description: '1-64 characters after trimming' });
+const Role = Type.Enum(['admin', 'member']);
+const AuthResult = Type.Object({ user: ref('Me'), token: Type.String(), session_id: Type.String({ format: 'uuid' }) });
+const AuthWithFamily = Type.Object({
+  user: ref('Me'),
+  family: ref('Family'),
+  token: Type.String(),
+  session_id: Type.String({ format: 'uuid' }),
+});
+
+/** Account routes under `/api/v1`. */
+export function accountRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const auth = requireAuth(deps);
+
+    app.get('/setup', {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Whether first-run setup is still needed',
+        response: responses({ 200: Type.Object({ needs_setup: Type.Boolean() }) }, [], false),
+      },
+    }, async () => ok({ needs_setup: !(await isSetUp(deps)) }));
+
+    app.post('/setup', {
+      schema: {
+        tags: ['accounts'],
+        summary: 'First-run setup: the first user (instance admin) and their family',
+        body: Type.Object({ username: Username, password: Password, display_name: DisplayName, family_name: Type.String({ maxLength: 1024 }) }),
+        response: responses({ 201: AuthWithFamily }, [409], false),
+      },
+    }, async (request, reply) => {
+      reply.code(201);
+      return ok(await setup(deps, request.body));
+    });
+
+    app.post('/auth/login', {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Log in; wrong username and wrong password give the same 401',
+        body: Type.Object({ username: Type.String({ maxLength: 1024 }), password: Type.String({ maxLength: 1024 }), device_name: Type.Optional(Type.String({ maxLength: 200 })) }),
+        response: responses({ 200: AuthResult }, [401, 429], false),
+      },
+    }, async (request) => ok(await login(deps, request.body, request.ip)));
+
+    app.post('/auth/register', {
+      schema: {
+        tags: ['accounts'],
+        summary: "Create an account with an invite; joins the invite's family",
+        body: Type.Object({ invite_token: Type.String({ maxLength: 200 }), username: Username, password: Password, display_name: DisplayName }),
+        response: responses({ 201: AuthWithFamily }, [409, 410], false),
+      },
+    }, async (request, reply) => {
+      reply.code(201);
+      return ok(await register(deps, request.body));
+    });
+
+    app.delete('/auth/session', {
+      preHandler: auth,
+      schema: { tags: ['accounts'], summary: 'Log out (revokes the calling token)', response: responses({ 204: null }) },
+    }, async (request, reply) => {
+      await revokeSession(deps, request.caller, request.caller.sessionId);
+      return reply.code(204).send();
+    });
+
+    app.get('/me', {
+      preHandler: auth,
+      schema: { tags: ['accounts'], summary: 'The caller', response: responses({ 200: ref('Me') }) },
+    }, async (request) => ok(await getMe(deps.db, request.caller.userId)));
+
+    app.patch('/me', {
+      preHandler: auth,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Change display name or theme preference',
+        body: Type.Object({
+          display_name: Type.Optional(DisplayName),
+          preferences: Type.Optional(Type.Object({ theme: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])) })),
+        }),
+        response: responses({ 200: ref('Me') }),
+      },
+    }, async (request) => ok(await updateMe(deps, request.caller.userId, request.body)));
+
+    app.get('/me/sessions', {
+      preHandler: auth,
+      schema: { tags: ['accounts'], summary: "The caller's active sessions", response: responses({ 200: Type.Array(ref('Session')) }) },
+    }, async (request) => ok(await listSessions(deps, request.caller)));
+
+    app.delete('/me/sessions/:id', {
+      preHandler: auth,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Revoke a session: its token stops working and its sockets close',
+        params: IdParams,
+        response: responses({ 204: null }, [404]),
+      },
+    }, async (request, reply) => {
+      if (!isUuid(request.params.id)) throw notFound('session');
+      await revokeSession(deps, request.caller, request.params.id);
+      return reply.code(204).send();
+    });
+
+    app.post('/families/:id/invites', {
+      preHandler: auth,
+      schema: {
+        tags: ['families'],
+        summary: 'Create a single-use invite (family admins)',
+        params: IdParams,
+        body: Type.Object({ role: Type.Optional(Role) }),
+        response: responses({ 201: ref('Invite') }, [403, 404]),
+      },
+    }, async (request, reply) => {
+      const invite = await createInvite(deps, request.caller.userId, request.params.id, request.body.role ?? 'member');
+      reply.code(201);
+      return ok(invite);
+    });
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Routes: liveness, readiness and Prometheus metrics.
+ * @module
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Bus } from '../../bus/bus.js';
+import type { Database } from '../../db/connect.js';
+import { registry } from '../../telemetry/metrics.js';
+import { ok } from '../envelope.js';
+import { responses } from '../schemas.js';
+
+const Health = Type.Object({
+  status: Type.String(),
+  checks: Type.Optional(Type.Record(Type.String(), Type.String())),
+});
+
+/** Resolves with `promise`, or rejects after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Operations routes at the root. */
+export function operationRoutes(database: Database, bus: Bus): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/healthz', {
+      schema: { tags: ['operations'], summary: 'Liveness: 200 while the process runs', response: responses({ 200: Health }, [], false) },
+    }, async () => ok({ status: 'ok' }));
+
+    app.get('/readyz', {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: 200 only when the database (and the bus) answer',
+        response: { ...responses({ 200: Health }, [], false), 503: { ...Type.Ref('Error'), description: 'not ready' } },
+      },
+    }, async (request, reply) => {
+      const check = async (fn: () => Promise<void>) => {
+        try {
+          await within(fn(), 2000);
+          return 'ok';
+        } catch {
+          return 'unavailable';
+        }
+      };
+      const [db, busStatus] = await Promise.all([check(() => database.ping()), check(() => bus.ping())]);
+      const checks = { database: db, bus: busStatus };
+      if (db === 'ok' && busStatus === 'ok') return ok({ status: 'ok', checks });
+      reply.header('retry-after', '5');
+      reply.code(503);
+      return {
+        error: { code: 'unavailable', message: 'A required service is unavailable.', details: { checks } },
+        meta: { request_id: request.id, trace_id: request.span.spanContext().traceId, duration_ms: 0 },
+      };
+    });
+
+    app.get('/metrics', {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics (text format)',
+        produces: ['text/plain'],
+        response: { 200: { type: 'string', description: 'Prometheus exposition format' } },
+      },
+    }, async (_request, reply) => {
+      reply.type(registry.contentType);
+      return registry.metrics();
+    });
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * TypeBox schemas of the API objects and envelopes; they validate requests, shape responses and
+ * generate the OpenAPI document.
+ * @module
+ */
+import type { TSchema } from 'typebox';
+import { Type } from 'typebox';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Id = Type.String({ format: 'uuid' });
+const Time = Type.String({ format: 'date-time', description: 'ISO 8601 UTC with milliseconds' });
+
+/** Telemetry metadata on every response. */
+export const Meta = Type.Object(
+  {
+    request_id: Type.String(),
+    trace_id: Type.String({ description: 'OpenTelemetry trace id (32 hex)' }),
+    duration_ms: Type.Number(),
+    page: Type.Optional(
+      Type.Object({
+        has_more: Type.Boolean(),
+        first_seq: Type.Optional(Nullable(Type.Integer())),
+        last_seq: Type.Optional(Nullable(Type.Integer())),
+      }),
+    ),
+  },
+  { $id: 'Meta' },
+);
+
+/** The success envelope around `data`. */
+export const envelope = <T extends TSchema>(data: T) =>
+  Type.Object({ data, meta: Type.Ref('Meta') }, { additionalProperties: false });
+
+/** The error envelope. */
+export const ErrorEnvelope = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'snake_case error code from the contract' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+    meta: Type.Ref('Meta'),
+  },
+  { $id: 'Error' },
+);
+
+/** A user as others see them. */
+export const User = Type.Object(
+  { id: Id, username: Type.String(), display_name: Type.String(), created_at: Time },
+  { $id: 'User' },
+);
+
+/** The caller's own profile. */
+export const Me = Type.Object(
+  {
+    id: Id,
+    username: Type.String(),
+    display_name: Type.String(),
+    created_at: Time,
+    preferences: Type.Object({ theme: Nullable(Type.String()) }),
+    is_instance_admin: Type.Boolean(),
+  },
+  { $id: 'Me' },
+);
+
+/** A family, with the caller's role. */
+export const Family = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    created_at: Time,
+    role: Type.Enum(['admin', 'member']),
+  },
+  { $id: 'Family' },
+);
+
+/** A family member. */
+export const Member = Type.Object(
+  { user: Type.Ref('User'), role: Type.Enum(['admin', 'member']), joined_at: Time },
+  { $id: 'Member' },
+);
+
+/** A family with members and its family conversation. */
+export const FamilyDetail = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    created_at: Time,
+    role: Type.Enum(['admin', 'member']),
+    members: Type.Array(Type.Ref('Member')),
+    conversation_id: Id,
+  },
+  { $id: 'FamilyDetail' },
+);
+
+/** A message. */
+export const Message = Type.Object(
+  {
+    id: Id,
+    conversation_id: Id,
+    seq: Type.Integer({ minimum: 1 }),
+    sender_id: Id,
+    body: Type.String(),
+    client_id: Nullable(Type.String()),
+    inserted_at: Time,
+    edited_at: Nullable(Time),
+    deleted_at: Nullable(Time),
+  },
+  { $id: 'Message' },
+);
+
+/** A conversation as the caller sees it. */
+export const Conversation = Type.Object(
+  {
+    id: Id,
+    type: Type.Enum(['direct', 'self', 'group', 'family']),
+    title: Type.String(),
+    family_id: Nullable(Id),
+    participants: Type.Array(Type.Ref('User')),
+    latest_message_seq: Type.Integer(),
+    last_message: Nullable(Type.Ref('Message')),
+    last_message_at: Nullable(Time),
+    unread_count: Type.Integer(),
+    hidden: Type.Boolean(),
+    created_at: Time,
+  },
+  { $id: 'Conversation' },
+);
+
+/** A session of the caller. */
+export const Session = Type.Object(
+  {
+    id: Id,
+    device_name: Nullable(Type.String()),
+    created_at: Time,
+    last_seen_at: Time,
+    current: Type.Boolean(),
+  },
+  { $id: 'Session' },
+);
+
+/** A created invite. */
+export const Invite = Type.Object(
+  {
+    token: Type.String({ description: 'Shown once; the invite link is /invite/<token>' }),
+    expires_at: Time,
+    role: Type.Enum(['admin', 'member']),
+  },
+  { $id: 'Invite' },
+);
+
+/** Every named schema, registered once with Fastify (for `$ref`) and listed in OpenAPI components. */
+export const SHARED_SCHEMAS = [Meta, ErrorEnvelope, User, Me, Family, Member, FamilyDetail, Message, Conversation, Session, Invite];
+
+/** Reference to a shared schema by id. */
+export const ref = (id: string) => Type.Ref(id);
+
+/** Path parameter `:id`. */
+export const IdParams = Type.Object({ id: Type.String() });
+
+/** Statuses and descriptions of the error responses, for the OpenAPI document. */
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'bad_request: malformed JSON or wrong content type',
+  401: 'unauthorized: missing, unknown, expired or revoked token',
+  403: 'forbidden (or no_shared_family): not allowed',
+  404: 'not_found: unknown, or not visible to the caller',
+  409: 'conflict: details.reason says which',
+  410: 'gone: invite expired or already used',
+  413: 'payload_too_large',
+  422: 'validation_failed: details.fields maps field to reason',
+  429: 'rate_limited: see Retry-After and details.retry_in_ms',
+  500: 'internal',
+  503: 'unavailable: the database is unreachable; see Retry-After',
+};
+
+/**
+ * The `response` schema of a route: its success responses plus the listed error statuses
+ * (400, 422, 500 and 503 are always included; 401 when `auth`).
+ */
+export function responses(
+  success: Record<number, TSchema | null>,
+  errors: number[] = [],
+  auth = true,
+): Record<number, TSchema> {
+  const out: Record<number, TSchema> = {};
+  for (const [status, schema] of Object.entries(success)) {
+    out[Number(status)] =
+      schema === null ? Type.Null({ description: 'No content' }) : { ...envelope(schema), description: 'Success' };
+  }
+  const all = new Set([400, 422, 500, 503, ...(auth ? [401] : []), ...errors]);
+  for (const status of [...all].sort()) {
+    out[status] = { ...Type.Ref('Error'), description: ERROR_DESCRIPTIONS[status] ?? 'Error' };
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+// Messages over REST: ordering, keyset paging, idempotent sends, seq under concurrency, edit/delete, read cursors.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from './helpers/app.js';
+import { startTestApp } from './helpers/app.js';
+import type { Person } from './helpers/fixtures.js';
+import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
+
+let t: TestApp;
+let admin: Person;
+let bob: Person;
+let familyId: string;
+let conv: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  ({ admin, familyId } = await setupInstance(t));
+  bob = await addMember(t, admin, familyId);
+  conv = await familyConversation(t, admin, familyId);
+});
+afterAll(() => t.close());
+
+describe('sending', () => {
+  it('stores a trimmed message with seq 1 and returns 201', async () => {
+    const res = await t.as(admin.token).post(`/api/v1/conversations/${conv}/messages`, { body: '  hi there  ' });
+    expect(res.status).toBe(201);
+    expect(res.body.data).toMatchObject({ conversation_id: conv, seq: 1, sender_id: admin.id, body: 'hi there', client_id: null, edited_at: null, deleted_at: null });
+    expect(res.body.data.inserted_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('gives 50 concurrent sends the seqs 2..51 with no gap or duplicate', async () => {
+    const sends = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => t.as(i % 2 ? admin.token : bob.token).post(`/api/v1/conversations/${conv}/messages`, { body: `m${i}` })),
+    );
+    expect(sends.every((r) => r.status === 201)).toBe(true);
+    const seqs = sends.map((r) => r.body.data.seq as number).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
+  });
+
+  it('makes a retry with the same client_id return the original with 200 and store nothing', async () => {
+    const first = await t.as(bob.token).post(`/api/v1/conversations/${conv}/messages`, { body: 'once', client_id: 'abc-1' });
+    const again = await t.as(bob.token).post(`/api/v1/conversations/${conv}/messages`, { body: 'once', client_id: 'abc-1' });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body.data).toEqual(first.body.data);
+    const latest = await t.as(bob.token).get(`/api/v1/conversations/${conv}/messages?limit=2`);
+    expect(latest.body.data[1].body).toBe('once');
+    expect(latest.body.data.filter((m: { client_id: string }) => m.client_id === 'abc-1')).toHaveLength(1);
+  });
+
+  it('stores concurrent retries with one client_id exactly once, without a seq gap', async () => {
+    const before = (await t.as(admin.token).get(`/api/v1/conversations/${conv}`)).body.data.latest_message_seq as number;
+    const sends = await Promise.all(
+      Array.from({ length: 10 }, () => t.as(admin.token).post(`/api/v1/conversations/${conv}/messages`, { body: 'dup', client_id: 'race-1' })),
+    );
+    expect(sends.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(sends.filter((r) => r.status === 200)).toHaveLength(9);
+    expect(new Set(sends.map((r) => r.body.data.id)).size).toBe(1);
+    const next = await t.as(admin.token).post(`/api/v1/conversations/${conv}/messages`, { body: 'after' });
+    expect(next.body.data.seq).toBe(before + 2);
+  });
+});
+
+describe('paging', () => {
+  it('returns the latest page ascending, and older pages with before', async () => {
+    const latest = await t.as(bob.token).get(`/api/v1/conversations/${conv}/messages?limit=5`);
+    expect(latest.status).toBe(200);
+    const seqs = latest.body.data.map((m: { seq: number }) => m.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    const last = seqs[seqs.length - 1];
+    expect(latest.body.meta.page).toEqual({ has_more: true, first_seq: last - 4, last_seq: last });
+    const older = await t.as(bob.token).get(`/api/v1/conversations/${conv}/messages?limit=5&before=${last - 4}`);
+    expect(older.body.data.map((m: { seq: number }) => m.seq)).toEqual([last - 9, last - 8, last - 7, last - 6, last - 5]);
+  });
+
+  it('returns the first page with after and says when there is nothing more', async () => {
+    const first = await t.as(bob.token).get(`/api/v1/conversations/${conv}/messages?after=0&limit=3`);
+    expect(first.body.data.map((m: { seq: number }) => m.seq)).toEqual([1, 2, 3]);
+    expect(first.body.meta.page.has_more).toBe(true);
+    const oldest = await t.as(bob.token).get(`/api/v1/conversations/${conv}/messages?before=3&limit=10`);
+    expect(oldest.body.data.map((m: { seq: number }) => m.seq)).toEqual([1, 2]);
+    expect(oldest.body.meta.page.has_more).toBe(false);
+    const none = await t.as(bob.token).get(`/api/v1/conversations/${conv}/messages?after=100000`);
+    expect(none.body.data).toEqual([]);
+    expect(none.body.meta.page).toEqual({ has_more: false, first_seq: null, last_seq: null });
+  });
+
+  it.each([
+    ['before=1&after=2'],
+    ['limit=0'],
+    ['limit=201'],
+    ['limit=abc'],
+    ['before=1.5'],
+    ['after=-1'],
+  ])('rejects %s with 422', async (query) => {
+    const res = await t.as(bob.token).get(`/api/v1/conversations/${conv}/messages?${query}`);
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(Object.keys(res.body.error.details.fields).length).toBeGreaterThan(0);
+  });
+});
