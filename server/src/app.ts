@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import * as ajvFormats from 'ajv-formats';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, RouteOptions } from 'fastify';
 import Fastify from 'fastify';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
@@ -23,6 +23,8 @@ import { conversationRoutes } from './http/routes/conversations.js';
 import { familyRoutes } from './http/routes/families.js';
 import { operationRoutes } from './http/routes/operations.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
+import type { Realtime, RealtimeOptions } from './realtime/server.js';
+import { registerRealtime } from './realtime/server.js';
 import { initTracing } from './telemetry/tracing.js';
 
 /** What {@link buildApp} needs. */
@@ -32,10 +34,14 @@ export interface AppDependencies {
   bus: Bus;
   /** A pino logger to use instead of the default one (tests capture log lines with it). */
   logger?: FastifyBaseLogger;
+  /** Called with every route as it is registered (tests compare the routes with the OpenAPI document). */
+  onRoute?: (route: RouteOptions) => void;
+  /** Real-time limits and timings (tests shorten them). */
+  realtime?: RealtimeOptions;
 }
 
 type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats = ((ajvFormats as unknown as { default: AddFormats }).default ?? ajvFormats) as AddFormats;
+const addFormats = ((ajvFormats as unknown as { default: AddFormats }).default ?? ajvFormats);
 
 function makeAjv(coerce: boolean): Ajv {
   const ajv = new Ajv({ coerceTypes: coerce ? 'array' : false, useDefaults: true, removeAdditional: true, allErrors: true, strict: false });
@@ -49,7 +55,9 @@ function serializeRequest(request: { method: string; url: string; id: string; ip
 }
 
 /** Builds the HTTP application (not yet listening). */
-export async function buildApp(deps: AppDependencies): Promise<{ app: FastifyInstance; domain: Deps }> {
+export async function buildApp(
+  deps: AppDependencies,
+): Promise<{ app: FastifyInstance; domain: Deps; realtime: Realtime }> {
   initTracing();
   const { config, database, bus } = deps;
   const domain: Deps = { db: database.db, bus, config, limiters: createLimiters(config) };
@@ -69,6 +77,8 @@ export async function buildApp(deps: AppDependencies): Promise<{ app: FastifyIns
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
 
   const bodyAjv = makeAjv(false);
   const paramAjv = makeAjv(true);
@@ -112,5 +122,6 @@ export async function buildApp(deps: AppDependencies): Promise<{ app: FastifyIns
   await app.register(accountRoutes(domain), { prefix: '/api/v1' });
   await app.register(familyRoutes(domain), { prefix: '/api/v1' });
   await app.register(conversationRoutes(domain), { prefix: '/api/v1' });
-  return { app, domain };
+  const realtime = await registerRealtime(app, domain, deps.realtime);
+  return { app, domain, realtime };
 }

@@ -22,6 +22,16 @@ export interface Config {
   sessionTtlMs: number;
   inviteTtlMs: number;
   rateLimits: RateLimitConfig;
+  realtime: RealtimeConfig;
+}
+
+/** WebSocket limits and presence timing. */
+export interface RealtimeConfig {
+  maxChannels: number;
+  maxFrameBytes: number;
+  idleTimeoutMs: number;
+  /** After this long without a heartbeat from another node, its presences are dropped. */
+  presenceNodeTimeoutMs: number;
 }
 
 /** Rate-limit settings: login attempts per username and per IP, and message sends per user. */
@@ -105,6 +115,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sendBurst: int('FAMICHAT_SEND_BURST', 20, 1),
       sendBurstWindowMs: int('FAMICHAT_SEND_BURST_WINDOW_SECONDS', 10, 1) * 1000,
       sendPerMinute: int('FAMICHAT_SEND_PER_MINUTE', 120, 1),
+    },
+    realtime: {
+      maxChannels: int('FAMICHAT_WS_MAX_CHANNELS', 100, 1, 10_000),
+      maxFrameBytes: int('FAMICHAT_WS_MAX_FRAME_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+      idleTimeoutMs: int('FAMICHAT_WS_IDLE_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
+      presenceNodeTimeoutMs: int('FAMICHAT_PRESENCE_NODE_TIMEOUT_MS', 15_000, 300, 600_000),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -4,6 +4,7 @@
  */
 import { buildApp } from './app.js';
 import { createLocalBus } from './bus/bus.js';
+import { createRedisBus } from './bus/redis.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { flushTracing } from './telemetry/tracing.js';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const bus = createLocalBus();
+  const bus = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus();
   const { app } = await buildApp({ config, database, bus });
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   await app.listen({ port: config.port, host: config.host });
   app.log.info(
-    { database: database.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgresql' },
+    { database: database.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgresql', bus: config.redisUrl ? 'redis' : 'in-process' },
     `Famichat is listening on http://${config.host}:${config.port}`,
   );
 }

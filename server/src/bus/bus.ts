@@ -10,6 +10,10 @@ export interface BusEvent {
   topic: string;
   event: string;
   payload: Record<string, unknown>;
+  /** The socket that caused the event, which does not receive it back (typing, read). */
+  origin?: string;
+  /** When it was published (ms since the epoch), for the fan-out latency metric. */
+  at?: number;
 }
 
 /** Receives the events published on a subscribed topic. */
@@ -23,6 +27,7 @@ export interface Bus {
   subscribe(topic: string, handler: BusHandler): () => void;
   /** Resolves when the bus is usable (always, in process). */
   ping(): Promise<void>;
+  /** Drops every subscription and disconnects. */
   close(): Promise<void>;
 }
 
@@ -32,7 +37,8 @@ export function createLocalBus(): Bus {
   return {
     publish(event) {
       const set = handlers.get(event.topic);
-      if (set) for (const handler of [...set]) handler(event);
+      const stamped = { ...event, at: Date.now() };
+      if (set) for (const handler of [...set]) handler(stamped);
       return Promise.resolve();
     },
     subscribe(topic, handler) {

@@ -14,8 +14,8 @@ import { AppError, forbidden, notFound, validationFailed } from '../errors.js';
 import { withSpan } from '../telemetry/tracing.js';
 import type { ConversationType } from './access.js';
 import { isUuid, requireParticipant, shareFamily } from './access.js';
-import type { MessageRow, MessageView } from './messages.js';
-import { MESSAGE_COLUMNS_PREFIXED, toMessage } from './messages.js';
+import type { MessageRow, MessageView } from './message-view.js';
+import { MESSAGE_COLUMNS_PREFIXED, toMessage } from './message-view.js';
 
 /** A conversation as one participant sees it. */
 export interface ConversationView {
@@ -49,6 +49,7 @@ interface ConversationRow {
   created_at: Date;
   last_read_seq: number;
   hidden: boolean;
+  viewer_id: string;
 }
 
 /** A conversation row with its last message joined in as `m_*` columns (all null when there is none). */
@@ -56,16 +57,15 @@ type ConversationWithLast = ConversationRow & { [K in keyof MessageRow as `m_${K
 
 const CONVERSATION_SELECT = sql`
   SELECT c.id, c.type, c.title, c.family_id, f.name AS family_name, c.last_seq, c.last_message_at, c.created_at,
-         p.last_read_seq, p.hidden, ${MESSAGE_COLUMNS_PREFIXED}
+         p.last_read_seq, p.hidden, p.user_id AS viewer_id, ${MESSAGE_COLUMNS_PREFIXED}
   FROM participants p
   JOIN conversations c ON c.id = p.conversation_id
   LEFT JOIN families f ON f.id = c.family_id
   LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq`;
 
-/** Builds the views of `list` for `userId`, loading every participant in one query (no N+1). */
+/** Builds the views of `list` (each row as its viewer sees it), loading every participant in one query (no N+1). */
 async function toViews(
   ex: Executor,
-  userId: string,
   list: ConversationWithLast[],
 ): Promise<ConversationView[]> {
   if (list.length === 0) return [];
@@ -88,7 +88,7 @@ async function toViews(
     return {
       id: c.id,
       type: c.type,
-      title: titleOf(c, participants, userId),
+      title: titleOf(c, participants, c.viewer_id),
       family_id: c.family_id,
       participants,
       latest_message_seq: c.last_seq,
@@ -130,7 +130,7 @@ export async function getConversation(ex: Executor, userId: string, conversation
     ex,
     sql`${CONVERSATION_SELECT} WHERE p.user_id = ${userId} AND c.id = ${conversationId}`,
   );
-  const [view] = await toViews(ex, userId, list);
+  const [view] = await toViews(ex, list);
   if (!view) throw notFound('conversation');
   return view;
 }
@@ -148,7 +148,7 @@ export async function listConversations(
           ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id`,
     );
     span.setAttribute('famichat.count', list.length);
-    return toViews(deps.db, userId, list);
+    return toViews(deps.db, list);
   });
 }
 
@@ -208,7 +208,7 @@ async function createUnique(
   });
   const existing = await firstRow<{ id: string }>(deps.db, sql`SELECT id FROM conversations WHERE unique_key = ${key}`);
   const conversation = await getConversation(deps.db, userId, existing!.id);
-  if (created) await announceCreated(deps, conversation, members);
+  if (created) await announceCreated(deps, conversation.id, members);
   return { conversation, created };
 }
 
@@ -225,12 +225,57 @@ export async function addParticipants(
   }
 }
 
-/** Tells each participant, on their user topic, that a conversation now exists for them. */
-export async function announceCreated(deps: Deps, conversation: ConversationView, userIds: string[]): Promise<void> {
-  for (const id of userIds) {
-    const view = id === conversation.participants[0]?.id ? conversation : await getConversation(deps.db, id, conversation.id);
-    await deps.bus.publish({ topic: userTopic(id), event: 'conversation_created', payload: { conversation: view } });
+/** The bus topic carrying every conversation_created / conversation_updated, once per change (not per user). */
+export const CONVERSATION_UPDATES_TOPIC = 'conversation-updates';
+
+/** What each viewer sees differently in a conversation. */
+export interface ViewerState {
+  unread_count: number;
+  hidden: boolean;
+  title: string;
+}
+
+/** One conversation change for its participants: the shared view plus each viewer's own state. */
+export interface ConversationUpdate {
+  event: 'conversation_created' | 'conversation_updated';
+  conversation: ConversationView;
+  viewers: Record<string, ViewerState>;
+}
+
+/** The conversation as `userId` sees it, from a {@link ConversationUpdate}. */
+export function viewFor(update: ConversationUpdate, userId: string): ConversationView | undefined {
+  const viewer = update.viewers[userId];
+  return viewer ? { ...update.conversation, ...viewer } : undefined;
+}
+
+/**
+ * Publishes one event describing a conversation for all its participants (or only `onlyUserIds`):
+ * two queries and one bus message, whatever the number of participants.
+ */
+export async function publishConversationUpdate(
+  deps: Deps,
+  conversationId: string,
+  event: ConversationUpdate['event'],
+  onlyUserIds?: string[],
+): Promise<void> {
+  const list = await rows<ConversationWithLast>(deps.db, sql`${CONVERSATION_SELECT} WHERE c.id = ${conversationId}`);
+  const views = await toViews(deps.db, list);
+  const viewers: Record<string, ViewerState> = {};
+  for (const [i, view] of views.entries()) {
+    const viewerId = list[i]!.viewer_id;
+    if (!onlyUserIds || onlyUserIds.includes(viewerId)) {
+      viewers[viewerId] = { unread_count: view.unread_count, hidden: view.hidden, title: view.title };
+    }
   }
+  const [first] = views;
+  if (!first || Object.keys(viewers).length === 0) return;
+  const update: ConversationUpdate = { event, conversation: first, viewers };
+  await deps.bus.publish({ topic: CONVERSATION_UPDATES_TOPIC, event, payload: update as unknown as Record<string, unknown> });
+}
+
+/** Tells `userIds`, on their user topics, that a conversation now exists for them. */
+export async function announceCreated(deps: Deps, conversationId: string, userIds: string[]): Promise<void> {
+  await publishConversationUpdate(deps, conversationId, 'conversation_created', userIds);
 }
 
 /** Input of a group creation. */
@@ -272,12 +317,12 @@ export async function createGroupConversation(deps: Deps, userId: string, input:
     await addParticipants(tx, id, others, 'member');
   });
   const conversation = await getConversation(deps.db, userId, id);
-  await announceCreated(deps, conversation, [userId, ...others]);
+  await announceCreated(deps, id, [userId, ...others]);
   return { conversation, created: true };
 }
 
-/** Changes to a conversation. */
-export interface ConversationUpdate {
+/** Changes to a conversation requested by a participant. */
+export interface ConversationChanges {
   hidden?: boolean;
   title?: string;
 }
@@ -290,7 +335,7 @@ export async function updateConversation(
   deps: Deps,
   userId: string,
   conversationId: string,
-  update: ConversationUpdate,
+  update: ConversationChanges,
 ): Promise<ConversationView> {
   const access = await requireParticipant(deps.db, conversationId, userId);
   let title: string | undefined;
@@ -312,19 +357,9 @@ export async function updateConversation(
   return getConversation(deps.db, userId, conversationId);
 }
 
-/** Publishes each participant's fresh view of a conversation on their user topic. */
-export async function announceUpdated(deps: Deps, conversationId: string, extraUserIds: string[] = []): Promise<void> {
-  const people = await rows<{ user_id: string }>(
-    deps.db,
-    sql`SELECT user_id FROM participants WHERE conversation_id = ${conversationId}`,
-  );
-  for (const { user_id } of people) {
-    const conversation = await getConversation(deps.db, user_id, conversationId);
-    await deps.bus.publish({ topic: userTopic(user_id), event: 'conversation_updated', payload: { conversation } });
-  }
-  for (const id of extraUserIds) {
-    await deps.bus.publish({ topic: userTopic(id), event: 'conversation_removed', payload: { conversation_id: conversationId } });
-  }
+/** Publishes each participant's fresh view of a conversation (one bus event). */
+export async function announceUpdated(deps: Deps, conversationId: string): Promise<void> {
+  await publishConversationUpdate(deps, conversationId, 'conversation_updated');
 }
 
 /**
@@ -351,11 +386,7 @@ export async function addGroupParticipant(
         ON CONFLICT DO NOTHING RETURNING user_id`,
   );
   if (inserted) {
-    await deps.bus.publish({
-      topic: userTopic(newUserId),
-      event: 'conversation_created',
-      payload: { conversation: await getConversation(deps.db, newUserId, conversationId) },
-    });
+    await announceCreated(deps, conversationId, [newUserId]);
     await announceUpdated(deps, conversationId);
   }
   return getConversation(deps.db, userId, conversationId);
@@ -387,7 +418,7 @@ export async function removeGroupParticipant(
   });
   if (!removed) throw notFound('participant');
   await removedFromConversation(deps, conversationId, targetId);
-  await announceUpdated(deps, conversationId, [targetId]);
+  await announceUpdated(deps, conversationId);
 }
 
 /** Promotes the longest-standing participant when a group has none left. Call with the conversation row locked. */

@@ -12,7 +12,7 @@ import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { conflict, forbidden, notFound, validationFailed } from '../errors.js';
 import { isUuid, requireFamilyMember } from './access.js';
-import { announceCreated, announceUpdated, ensureGroupAdmin, getConversation, removedFromConversation } from './conversations.js';
+import { announceCreated, announceUpdated, ensureGroupAdmin, removedFromConversation } from './conversations.js';
 
 /** Roles in a family. */
 export type FamilyRole = 'admin' | 'member';
@@ -81,7 +81,7 @@ export async function insertFamily(
 export async function createFamily(deps: Deps, userId: string, name: string): Promise<FamilyView> {
   const checked = checkFamilyName(name);
   const { family, conversationId } = await deps.db.transaction((tx) => insertFamily(tx, userId, checked));
-  await announceCreated(deps, await getConversation(deps.db, userId, conversationId), [userId]);
+  await announceCreated(deps, conversationId, [userId]);
   return family;
 }
 
@@ -221,6 +221,6 @@ export async function removeMember(deps: Deps, callerId: string, familyId: strin
   if (user) await deps.bus.publish({ topic: familyTopic(familyId), event: 'member_left', payload: { user: toUser(user) } });
   for (const r of left) {
     await removedFromConversation(deps, r.conversation_id, targetId);
-    await announceUpdated(deps, r.conversation_id, [targetId]);
+    await announceUpdated(deps, r.conversation_id);
   }
 }

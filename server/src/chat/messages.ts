@@ -14,59 +14,12 @@ import { messagesSent } from '../telemetry/metrics.js';
 import { withSpan } from '../telemetry/tracing.js';
 import type { ConversationType } from './access.js';
 import { isUuid, requireParticipant } from './access.js';
-
-/** A message as the API shows it. */
-export interface MessageView {
-  id: string;
-  conversation_id: string;
-  seq: number;
-  sender_id: string;
-  body: string;
-  client_id: string | null;
-  inserted_at: string;
-  edited_at: string | null;
-  deleted_at: string | null;
-}
-
-/** A `messages` row. */
-export interface MessageRow {
-  id: string;
-  conversation_id: string;
-  seq: number;
-  sender_id: string;
-  body: string;
-  client_id: string | null;
-  inserted_at: Date;
-  edited_at: Date | null;
-  deleted_at: Date | null;
-}
+import type { MessageRow, MessageView } from './message-view.js';
+import { MESSAGE_COLUMNS as COLUMNS, toMessage } from './message-view.js';
+import { publishConversationUpdate } from './conversations.js';
 
 /** The largest message body, in UTF-8 bytes. */
 export const MAX_BODY_BYTES = 8192;
-
-const COLUMNS = sql`id, conversation_id, seq, sender_id, body, client_id, inserted_at, edited_at, deleted_at`;
-
-/** Message columns of alias `m`, prefixed `m_`, for joining the last message into a conversation row. */
-export const MESSAGE_COLUMNS_PREFIXED = sql`m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq,
-  m.sender_id AS m_sender_id, m.body AS m_body, m.client_id AS m_client_id, m.inserted_at AS m_inserted_at,
-  m.edited_at AS m_edited_at, m.deleted_at AS m_deleted_at`;
-
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-
-/** The API view of a message row. */
-export function toMessage(row: MessageRow): MessageView {
-  return {
-    id: row.id,
-    conversation_id: row.conversation_id,
-    seq: Number(row.seq),
-    sender_id: row.sender_id,
-    body: row.body,
-    client_id: row.client_id,
-    inserted_at: new Date(row.inserted_at).toISOString(),
-    edited_at: iso(row.edited_at),
-    deleted_at: iso(row.deleted_at),
-  };
-}
 
 /**
  * Trims and checks a message body.
@@ -167,6 +120,7 @@ export async function sendMessage(
           event: 'new_msg',
           payload: { message },
         });
+        await publishConversationUpdate(deps, conversationId, 'conversation_updated');
         return { message, created: true, type: inserted.type };
       }
       // Nothing inserted: not a participant, a direct conversation without a shared family, or a retry.
@@ -320,11 +274,18 @@ export async function deleteMessage(deps: Deps, userId: string, conversationId: 
 }
 
 /**
- * Moves the caller's read cursor forward (never backwards, clamped to the latest seq).
+ * Moves the caller's read cursor forward (never backwards, clamped to the latest seq), tells the
+ * conversation's subscribers (except the `origin` socket) and the caller's user topic.
  * @returns the cursor after the move.
  * @throws {AppError} `not_found`.
  */
-export async function markRead(deps: Deps, userId: string, conversationId: string, seq: number): Promise<number> {
+export async function markRead(
+  deps: Deps,
+  userId: string,
+  conversationId: string,
+  seq: number,
+  origin?: string,
+): Promise<number> {
   const access = await requireParticipant(deps.db, conversationId, userId);
   const row = await firstRow<{ seq: number }>(
     deps.db,
@@ -337,6 +298,8 @@ export async function markRead(deps: Deps, userId: string, conversationId: strin
     topic: `message:${access.type}:${conversationId}`,
     event: 'read',
     payload: { user_id: userId, seq: cursor },
+    ...(origin ? { origin } : {}),
   });
+  await publishConversationUpdate(deps, conversationId, 'conversation_updated', [userId]);
   return cursor;
 }

@@ -28,6 +28,7 @@ export interface Database {
   kind: 'postgres' | 'pglite';
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
+  /** Closes the pool or the embedded database. */
   close(): Promise<void>;
 }
 
@@ -36,8 +37,8 @@ export const migrationsFolder = fileURLToPath(new URL('../../src/db/migrations',
 
 /** Runs a statement and returns its rows, typed by the caller. */
 export async function rows<T>(ex: Executor, query: SQL): Promise<T[]> {
-  const result = (await ex.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
+  const result: unknown = await ex.execute(query);
+  return (result as { rows: T[] }).rows;
 }
 
 /** Runs a statement and returns its first row, if any. */

@@ -7,8 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { Span } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { validationFailed } from '../errors.js';
 import { httpDuration } from '../telemetry/metrics.js';
 import { tracer } from '../telemetry/tracing.js';
+import { markPublicRoutes } from './schemas.js';
 
 /** Paging metadata of list responses. */
 export interface PageMeta {
@@ -37,11 +39,37 @@ declare module 'fastify' {
   }
 }
 
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:@\-]{1,128}$/;
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /** A request id: the client's `x-request-id` when safe, else a new UUID. */
 export function requestId(header: string | string[] | undefined): string {
   return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/**
+ * The logged form of a request: method, path without its query string (which may carry a socket
+ * token), id and client address. Never headers, so never the `Authorization` header.
+ */
+export function logSafeRequest(request: { method: string; url: string; id: string; ip?: string }) {
+  return { method: request.method, url: request.url.split('?')[0], id: request.id, ip: request.ip };
+}
+
+/**
+ * The dotted paths of the string values in a parsed JSON body that contain U+0000, which
+ * PostgreSQL cannot store in text. Iterative, so deeply nested bodies cannot exhaust the stack.
+ */
+export function nulFields(body: unknown): string[] {
+  const found: string[] = [];
+  const stack: Array<{ value: unknown; path: string }> = [{ value: body, path: '' }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) found.push(path || 'body');
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) stack.push({ value: item, path: path ? `${path}.${key}` : key });
+    }
+  }
+  return found;
 }
 
 /** The `meta` object of a response to `request`. */
@@ -53,10 +81,19 @@ export function metaOf(request: FastifyRequest): { request_id: string; trace_id:
   };
 }
 
-/** Installs the envelope and telemetry hooks on `app`. */
+/**
+ * Installs the envelope and telemetry hooks on `app` (before any route is registered, so the
+ * OpenAPI document also learns which routes are public).
+ */
 export function registerEnvelope(app: FastifyInstance): void {
+  markPublicRoutes(app);
   app.decorateRequest('span', null as unknown as Span);
   app.decorateRequest('startedAt', 0);
+
+  // Whatever logger the app was given, a request is logged without its query string or headers.
+  app.setChildLoggerFactory((logger, bindings, options) =>
+    logger.child(bindings, { ...options, serializers: { ...options.serializers, req: logSafeRequest } }),
+  );
 
   app.addHook('onRequest', (request, reply, done) => {
     request.startedAt = performance.now();
@@ -70,14 +107,20 @@ export function registerEnvelope(app: FastifyInstance): void {
   });
 
   // A request without a body validates as an empty object, so a missing field is reported by name.
+  // A string with U+0000 cannot be stored: it is a 422 naming the field, not a database error.
   app.addHook('preValidation', (request, _reply, done) => {
     if (request.body === undefined && request.method !== 'GET' && request.method !== 'DELETE') request.body = {};
+    const nul = nulFields(request.body);
+    if (nul.length > 0) {
+      done(validationFailed(Object.fromEntries(nul.map((field) => [field, 'must not contain the NUL character (U+0000)']))));
+      return;
+    }
     done();
   });
 
   app.addHook('preSerialization', (request, _reply, payload: unknown, done) => {
     if (payload && typeof payload === 'object' && 'meta' in payload) {
-      const meta = (payload as { meta: unknown }).meta;
+      const meta = (payload).meta;
       if (meta && typeof meta === 'object' && PENDING in meta) {
         const page = (meta as { page?: PageMeta }).page;
         const full = { ...metaOf(request), ...(page ? { page } : {}) };

@@ -60,8 +60,12 @@ export function safeError(error: unknown): { type: string; code?: string; messag
   };
 }
 
-/** Installs the error and not-found handlers on `app`. */
+/**
+ * Installs the error and not-found handlers on `app`. Only JSON bodies are accepted: Fastify's
+ * built-in `text/plain` parser is removed, so any other content type is the 400 `bad_request` below.
+ */
 export function registerErrorHandling(app: FastifyInstance): void {
+  if (app.hasContentTypeParser('text/plain')) app.removeContentTypeParser('text/plain');
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, 404, { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` }),
   );
@@ -96,7 +100,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return sendError(request, reply, 400, { code: 'bad_request', message: 'The request body is not valid JSON.' });
     }
     if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: { message: error.message } }, 'database unavailable');
+      request.log.warn({ err: safeError(error) }, 'database unavailable');
       reply.header('retry-after', '5');
       return sendError(request, reply, 503, {
         code: 'unavailable',

@@ -3,6 +3,7 @@
  * generate the OpenAPI document.
  * @module
  */
+import type { FastifyInstance } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Type } from 'typebox';
 
@@ -166,16 +167,20 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'not_found: unknown, or not visible to the caller',
   409: 'conflict: details.reason says which',
   410: 'gone: invite expired or already used',
-  413: 'payload_too_large',
+  413: 'payload_too_large: a message body over 8192 bytes of UTF-8, or a request body over the server limit',
   422: 'validation_failed: details.fields maps field to reason',
   429: 'rate_limited: see Retry-After and details.retry_in_ms',
   500: 'internal',
   503: 'unavailable: the database is unreachable; see Retry-After',
 };
 
+/** Marks the `response` schema of a route that needs no token (see {@link markPublicRoutes}). */
+const PUBLIC = Symbol('public-route');
+
 /**
  * The `response` schema of a route: its success responses plus the listed error statuses
- * (400, 422, 500 and 503 are always included; 401 when `auth`).
+ * (400, 413, 422, 500 and 503 are always included, since any request body may be malformed or over
+ * the server's limit; 401 when `auth`).
  */
 export function responses(
   success: Record<number, TSchema | null>,
@@ -187,9 +192,24 @@ export function responses(
     out[Number(status)] =
       schema === null ? Type.Null({ description: 'No content' }) : { ...envelope(schema), description: 'Success' };
   }
-  const all = new Set([400, 422, 500, 503, ...(auth ? [401] : []), ...errors]);
+  const all = new Set([400, 413, 422, 500, 503, ...(auth ? [401] : []), ...errors]);
   for (const status of [...all].sort()) {
     out[status] = { ...Type.Ref('Error'), description: ERROR_DESCRIPTIONS[status] ?? 'Error' };
   }
+  if (!auth) Object.defineProperty(out, PUBLIC, { value: true });
   return out;
+}
+
+/**
+ * Documents the routes that need no token (their `response` built by {@link responses} with
+ * `auth = false`, or with no error responses at all, like `/metrics`) as public in the OpenAPI
+ * document (`security: []`), overriding the document-wide bearer requirement.
+ * Must be installed before the routes are registered.
+ */
+export function markPublicRoutes(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { response?: Record<string | symbol, unknown>; security?: unknown } | undefined;
+    if (!schema?.response || schema.security !== undefined) return;
+    if (schema.response[PUBLIC] === true || !('401' in schema.response)) schema.security = [];
+  });
 }

@@ -16,7 +16,7 @@ import { AppError } from '../errors.js';
 class ProcessorList implements SpanProcessor {
   readonly list: SpanProcessor[] = [];
   onStart(span: Span & ReadableSpan, parent: Context): void {
-    for (const p of this.list) p.onStart(span as never, parent);
+    for (const p of this.list) p.onStart(span, parent);
   }
   onEnd(span: ReadableSpan): void {
     for (const p of this.list) p.onEnd(span);

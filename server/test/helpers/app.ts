@@ -6,6 +6,7 @@ import { createLocalBus } from '../../src/bus/bus.js';
 import type { Config } from '../../src/config.js';
 import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
+import type { Realtime, RealtimeOptions } from '../../src/realtime/server.js';
 import type { TestDatabase } from './db.js';
 import { createTestDatabase } from './db.js';
 
@@ -20,11 +21,14 @@ export interface Res<T = any> {
 export interface TestApp {
   app: FastifyInstance;
   domain: Deps;
+  realtime: Realtime;
   bus: Bus;
   db: TestDatabase;
   config: Config;
   /** An HTTP client with `token` as bearer (or none). */
   as(token?: string): Api;
+  /** Starts listening on a free loopback port; returns the socket URL for the phoenix client. */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -38,11 +42,20 @@ export interface Api {
 }
 
 /** Starts the app on a database of its own; `env` overrides configuration variables. */
-export async function startTestApp(env: Record<string, string> = {}, options: { logger?: any } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { logger?: any; bus?: Bus; realtime?: RealtimeOptions } = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = loadConfig({ LOG_LEVEL: 'silent', FAMICHAT_SEND_BURST: '1000', FAMICHAT_SEND_PER_MINUTE: '100000', FAMICHAT_LOGIN_LIMIT_PER_IP: '100000', ...env });
-  const bus = createLocalBus();
-  const { app, domain } = await buildApp({ config, database: db.database, bus, ...(options.logger ? { logger: options.logger } : {}) });
+  const bus = options.bus ?? createLocalBus();
+  const { app, domain, realtime } = await buildApp({
+    config,
+    database: db.database,
+    bus,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.realtime ? { realtime: options.realtime } : {}),
+  });
   await app.ready();
   const call = async (method: string, path: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await app.inject({
@@ -66,6 +79,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
   return {
     app,
     domain,
+    realtime,
     bus,
     db,
     config,
@@ -76,6 +90,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
       put: (path, body, headers) => call('PUT', path, token, body, headers),
       delete: (path, headers) => call('DELETE', path, token, undefined, headers),
     }),
+    listen: async () => {
+      const address = await app.listen({ port: 0, host: '127.0.0.1' });
+      return `${address.replace('http', 'ws')}/socket`;
+    },
     close: async () => {
       await app.close();
       await db.drop();

@@ -1,8 +1,13 @@
-// Runs once before all test files: checks that PostgreSQL answers (or says the suite uses PGlite).
+// Runs once before all test files: builds the server (tests that start real processes run dist/),
+// and checks that PostgreSQL answers (or says the suite uses PGlite).
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { adminUrl } from './db.js';
 
 export default async function setup(): Promise<void> {
+  const server = fileURLToPath(new URL('../..', import.meta.url));
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: server, stdio: 'inherit' });
   const client = new pg.Client({ connectionString: adminUrl(), connectionTimeoutMillis: 3000 });
   try {
     await client.connect();

@@ -2,7 +2,7 @@
  * Routes: setup, login, register, logout, /me and sessions.
  * @module
  */
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { createInvite, register } from '../../accounts/invites.js';
 import { listSessions, login, revokeSession } from '../../accounts/sessions.js';
@@ -28,8 +28,8 @@ const AuthWithFamily = Type.Object({
 });
 
 /** Account routes under `/api/v1`. */
-export function accountRoutes(deps: Deps): FastifyPluginAsyncTypebox {
-  return async (app) => {
+export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
+  return (app, _options, done) => {
     const auth = requireAuth(deps);
 
     app.get('/setup', {
@@ -132,5 +132,6 @@ export function accountRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       reply.code(201);
       return ok(invite);
     });
+    done();
   };
 }

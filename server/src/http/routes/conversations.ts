@@ -2,7 +2,7 @@
  * Routes: conversations, their participants, messages and read cursors.
  * @module
  */
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
   addGroupParticipant,
@@ -26,8 +26,8 @@ const Uuid = Type.String({ format: 'uuid' });
 const MessageBody = Type.String({ description: 'Trimmed, non-empty, at most 8192 bytes of UTF-8 (else 413)' });
 
 /** Conversation and message routes under `/api/v1`. */
-export function conversationRoutes(deps: Deps): FastifyPluginAsyncTypebox {
-  return async (app) => {
+export function conversationRoutes(deps: Deps): FastifyPluginCallbackTypebox {
+  return (app, _options, done) => {
     app.addHook('preHandler', requireAuth(deps));
 
     app.post('/conversations', {
@@ -189,5 +189,6 @@ export function conversationRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         response: responses({ 200: Type.Object({ seq: Type.Integer() }) }, [404]),
       },
     }, async (request) => ok({ seq: await markRead(deps, request.caller.userId, request.params.id, request.body.seq) }));
+    done();
   };
 }

@@ -2,7 +2,7 @@
  * Routes: families and their members.
  * @module
  */
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { createFamily, getFamily, listFamilies, removeMember, setMemberRole } from '../../chat/families.js';
 import type { Deps } from '../../deps.js';
@@ -13,8 +13,8 @@ import { IdParams, ref, responses } from '../schemas.js';
 const MemberParams = Type.Object({ id: Type.String(), user_id: Type.String() });
 
 /** Family routes under `/api/v1`. */
-export function familyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
-  return async (app) => {
+export function familyRoutes(deps: Deps): FastifyPluginCallbackTypebox {
+  return (app, _options, done) => {
     app.addHook('preHandler', requireAuth(deps));
 
     app.post('/families', {
@@ -65,5 +65,6 @@ export function familyRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       await removeMember(deps, request.caller.userId, request.params.id, request.params.user_id);
       return reply.code(204).send();
     });
+    done();
   };
 }

@@ -2,12 +2,12 @@
  * Routes: liveness, readiness and Prometheus metrics.
  * @module
  */
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Bus } from '../../bus/bus.js';
 import type { Database } from '../../db/connect.js';
 import { registry } from '../../telemetry/metrics.js';
-import { ok } from '../envelope.js';
+import { ok, sendError } from '../envelope.js';
 import { responses } from '../schemas.js';
 
 const Health = Type.Object({
@@ -31,11 +31,11 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Operations routes at the root. */
-export function operationRoutes(database: Database, bus: Bus): FastifyPluginAsyncTypebox {
-  return async (app) => {
+export function operationRoutes(database: Database, bus: Bus): FastifyPluginCallbackTypebox {
+  return (app, _options, done) => {
     app.get('/healthz', {
       schema: { tags: ['operations'], summary: 'Liveness: 200 while the process runs', response: responses({ 200: Health }, [], false) },
-    }, async () => ok({ status: 'ok' }));
+    }, () => Promise.resolve(ok({ status: 'ok' })));
 
     app.get('/readyz', {
       schema: {
@@ -56,11 +56,11 @@ export function operationRoutes(database: Database, bus: Bus): FastifyPluginAsyn
       const checks = { database: db, bus: busStatus };
       if (db === 'ok' && busStatus === 'ok') return ok({ status: 'ok', checks });
       reply.header('retry-after', '5');
-      reply.code(503);
-      return {
-        error: { code: 'unavailable', message: 'A required service is unavailable.', details: { checks } },
-        meta: { request_id: request.id, trace_id: request.span.spanContext().traceId, duration_ms: 0 },
-      };
+      return sendError(request, reply, 503, {
+        code: 'unavailable',
+        message: 'A required service is unavailable.',
+        details: { checks },
+      });
     });
 
     app.get('/metrics', {
@@ -74,5 +74,6 @@ export function operationRoutes(database: Database, bus: Bus): FastifyPluginAsyn
       reply.type(registry.contentType);
       return registry.metrics();
     });
+    done();
   };
 }

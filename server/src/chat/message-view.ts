@@ -1,0 +1,57 @@
+/**
+ * The API view of a message and the columns it is read from (shared by messages and conversations).
+ * @module
+ */
+import { sql } from 'drizzle-orm';
+
+/** A message as the API shows it. */
+export interface MessageView {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  body: string;
+  client_id: string | null;
+  inserted_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+}
+
+/** A `messages` row. */
+export interface MessageRow {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  body: string;
+  client_id: string | null;
+  inserted_at: Date;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+}
+
+/** The columns of a message row. */
+export const MESSAGE_COLUMNS = sql`id, conversation_id, seq, sender_id, body, client_id, inserted_at, edited_at, deleted_at`;
+
+/** Message columns of alias `m`, prefixed `m_`, for joining the last message into a conversation row. */
+export const MESSAGE_COLUMNS_PREFIXED = sql`m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq,
+  m.sender_id AS m_sender_id, m.body AS m_body, m.client_id AS m_client_id, m.inserted_at AS m_inserted_at,
+  m.edited_at AS m_edited_at, m.deleted_at AS m_deleted_at`;
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+/** The API view of a message row. */
+export function toMessage(row: MessageRow): MessageView {
+  return {
+    id: row.id,
+    conversation_id: row.conversation_id,
+    seq: Number(row.seq),
+    sender_id: row.sender_id,
+    body: row.body,
+    client_id: row.client_id,
+    inserted_at: new Date(row.inserted_at).toISOString(),
+    edited_at: iso(row.edited_at),
+    deleted_at: iso(row.deleted_at),
+  };
+}
+

@@ -1,0 +1,91 @@
+/**
+ * Mounts the Phoenix Channels endpoint `/socket/websocket` on the HTTP app: authenticated upgrade
+ * (403 for a bad token), one {@link Connection} per socket, idle sockets closed after 60 s of silence,
+ * every socket closed with 1001 "going away" on shutdown.
+ * @module
+ */
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import { authenticate } from '../accounts/sessions.js';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { Hub } from './hub.js';
+import { Presence } from './presence.js';
+import type { SocketLimits } from './socket.js';
+import { Connection } from './socket.js';
+
+/** Real-time settings. */
+export interface RealtimeOptions extends Partial<SocketLimits> {
+  /** Largest accepted frame in bytes (larger: the socket is closed with 1009). */
+  maxFrameBytes?: number;
+  /** A socket that sends nothing (not even a heartbeat) for this long is closed. */
+  idleTimeoutMs?: number;
+  presenceWindowMs?: number;
+  presenceNodeTimeoutMs?: number;
+}
+
+/** The real-time side of one node, for tests and shutdown. */
+export interface Realtime {
+  hub: Hub;
+  presence: Presence;
+  connections: Set<Connection>;
+}
+
+/** Registers the WebSocket endpoint and returns the node's real-time state. */
+export async function registerRealtime(app: FastifyInstance, deps: Deps, options: RealtimeOptions = {}): Promise<Realtime> {
+  const hub = new Hub(deps.bus);
+  const settings = deps.config.realtime;
+  const nodeTimeoutMs = options.presenceNodeTimeoutMs ?? settings.presenceNodeTimeoutMs;
+  const presence = new Presence(deps.bus, hub, {
+    ...(options.presenceWindowMs !== undefined ? { windowMs: options.presenceWindowMs } : {}),
+    nodeTimeoutMs,
+    heartbeatMs: Math.max(100, Math.floor(nodeTimeoutMs / 3)),
+  });
+  const connections = new Set<Connection>();
+  const limits: SocketLimits = {
+    maxChannels: options.maxChannels ?? settings.maxChannels,
+    maxBufferedBytes: options.maxBufferedBytes ?? 4 * 1024 * 1024,
+  };
+  const idleTimeoutMs = options.idleTimeoutMs ?? settings.idleTimeoutMs;
+
+  await app.register(websocket, { options: { maxPayload: options.maxFrameBytes ?? settings.maxFrameBytes } });
+
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const connection of connections) {
+      if (now - connection.lastSeen > idleTimeoutMs) connection.close(1000, 'heartbeat timeout');
+    }
+  }, Math.min(10_000, idleTimeoutMs / 2));
+  sweeper.unref();
+
+  app.addHook('onClose', () => {
+    clearInterval(sweeper);
+    for (const connection of [...connections]) connection.close(1001, 'server shutting down');
+    presence.close();
+    hub.close();
+  });
+
+  await app.register((scope, _options, done) => {
+    scope.addHook('preValidation', async (request) => {
+      const token = (request.query as { token?: unknown }).token;
+      try {
+        const caller = await authenticate(deps, typeof token === 'string' ? token : undefined);
+        request.caller = caller;
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'unauthorized') {
+          throw new AppError('forbidden', 'The socket token is missing, unknown, expired or revoked.');
+        }
+        throw error;
+      }
+    });
+    scope.get('/socket/websocket', { websocket: true, schema: { hide: true } }, (socket, request) => {
+      const connection = new Connection(socket, request.caller.userId, request.caller.sessionId, { deps, hub, presence }, limits, (c) =>
+        connections.delete(c),
+      );
+      connections.add(connection);
+    });
+    done();
+  });
+
+  return { hub, presence, connections };
+}

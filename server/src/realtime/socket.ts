@@ -1,0 +1,174 @@
+/**
+ * One WebSocket connection speaking Phoenix Channels v2: heartbeats, joins, leaves, pushes, replies,
+ * limits (channels per socket, outbound buffer), and closing channels when access is revoked.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import { sessionTopic } from '../accounts/sessions.js';
+import { channelsJoined, socketsOpen } from '../telemetry/metrics.js';
+import type { Channel, ChannelDeps, SocketContext } from './channels.js';
+import { join } from './channels.js';
+import type { Ref } from './protocol.js';
+import { decode, encode, isBadFrame, reply } from './protocol.js';
+
+/** Per-socket limits. */
+export interface SocketLimits {
+  maxChannels: number;
+  /** Bytes queued for a slow reader before the socket is dropped. */
+  maxBufferedBytes: number;
+}
+
+interface Joined {
+  joinRef: Ref;
+  channel: Channel;
+}
+
+/** A connected, authenticated socket. */
+export class Connection implements SocketContext {
+  readonly id = randomUUID();
+  lastSeen = Date.now();
+  private readonly channels = new Map<string, Joined>();
+  private readonly joining = new Set<string>();
+  private readonly stops: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly userId: string,
+    readonly sessionId: string,
+    private readonly node: ChannelDeps,
+    private readonly limits: SocketLimits,
+    private readonly onClosed: (connection: Connection) => void,
+  ) {
+    socketsOpen.inc();
+    ws.on('message', (data, isBinary) => {
+      this.lastSeen = Date.now();
+      if (isBinary) return;
+      void this.receive(data.toString());
+    });
+    ws.on('close', () => this.cleanup());
+    ws.on('error', () => this.cleanup());
+    // Revoking the session closes the socket; leaving a conversation or family closes its channel.
+    this.stops.push(
+      node.hub.listen(sessionTopic(sessionId), () => this.close(1008, 'session revoked')),
+      node.hub.listen(`access:${userId}`, (event) => {
+        const { conversation_id: conversationId, family_id: familyId } = event.payload as {
+          conversation_id?: string;
+          family_id?: string;
+        };
+        for (const [topic, joined] of this.channels) {
+          const id = joined.channel.resourceId;
+          if ((joined.channel.kind === 'message' && id === conversationId) || (joined.channel.kind === 'family' && id === familyId)) {
+            this.closeChannel(topic, joined);
+          }
+        }
+      }),
+    );
+  }
+
+  /** Sends a frame, dropping the socket if the client does not read fast enough. */
+  send(text: string): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.ws.terminate();
+      this.cleanup();
+      return;
+    }
+    this.ws.send(text);
+  }
+
+  /** Closes the socket with a code and reason. */
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+    this.cleanup();
+  }
+
+  private async receive(text: string): Promise<void> {
+    const frame = decode(text);
+    if (isBadFrame(frame)) {
+      if (frame.topic !== null && frame.ref !== null) {
+        this.send(reply(frame.joinRef, frame.ref, frame.topic, 'error', { reason: frame.error }));
+      }
+      return;
+    }
+    const { joinRef, ref, topic, event, payload } = frame;
+    if (topic === 'phoenix' && event === 'heartbeat') {
+      this.send(reply(null, ref, 'phoenix', 'ok', {}));
+      return;
+    }
+    try {
+      if (event === 'phx_join') await this.join(joinRef, ref, topic, payload);
+      else if (event === 'phx_leave') this.leave(joinRef, ref, topic);
+      else await this.push(joinRef, ref, topic, event, payload);
+    } catch {
+      // An unexpected failure (e.g. the database is down) fails this request only, never the socket.
+      this.send(reply(joinRef, ref, topic, 'error', { reason: 'internal' }));
+    }
+  }
+
+  private async join(joinRef: Ref, ref: Ref, topic: string, payload: Record<string, unknown>): Promise<void> {
+    const existing = this.channels.get(topic);
+    // Phoenix semantics: a second join of the same topic replaces the first.
+    if (existing) this.closeChannel(topic, existing);
+    if (this.channels.size + this.joining.size >= this.limits.maxChannels || this.joining.has(topic)) {
+      this.send(reply(joinRef, ref, topic, 'error', { reason: this.joining.has(topic) ? 'already joining' : 'too_many_channels' }));
+      return;
+    }
+    this.joining.add(topic);
+    let result;
+    try {
+      result = await join(this.node, this, topic, joinRef, payload);
+    } finally {
+      this.joining.delete(topic);
+    }
+    if ('reason' in result) {
+      this.send(reply(joinRef, ref, topic, 'error', { reason: result.reason }));
+      return;
+    }
+    if (this.closed) {
+      result.channel.stop();
+      return;
+    }
+    this.channels.set(topic, { joinRef, channel: result.channel });
+    channelsJoined.inc({ kind: result.channel.kind });
+    this.send(reply(joinRef, ref, topic, 'ok', result.response));
+    result.channel.afterJoin();
+  }
+
+  private leave(joinRef: Ref, ref: Ref, topic: string): void {
+    const joined = this.channels.get(topic);
+    this.send(reply(joinRef, ref, topic, 'ok', {}));
+    if (joined) this.closeChannel(topic, joined);
+  }
+
+  private async push(joinRef: Ref, ref: Ref, topic: string, event: string, payload: Record<string, unknown>): Promise<void> {
+    const joined = this.channels.get(topic);
+    if (!joined) {
+      this.send(reply(joinRef, ref, topic, 'error', { reason: 'unmatched topic' }));
+      return;
+    }
+    const { status, response } = await joined.channel.handleIn(event, payload);
+    this.send(reply(joinRef, ref, topic, status, response));
+  }
+
+  private closeChannel(topic: string, joined: Joined): void {
+    this.channels.delete(topic);
+    joined.channel.stop();
+    channelsJoined.dec({ kind: joined.channel.kind });
+    this.send(encode(joined.joinRef, joined.joinRef, topic, 'phx_close', {}));
+  }
+
+  private cleanup(): void {
+    if (this.closed) return;
+    this.closed = true;
+    socketsOpen.dec();
+    for (const joined of this.channels.values()) {
+      joined.channel.stop();
+      channelsJoined.dec({ kind: joined.channel.kind });
+    }
+    this.channels.clear();
+    for (const stop of this.stops) stop();
+    this.onClosed(this);
+  }
+}

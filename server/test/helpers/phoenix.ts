@@ -1,0 +1,72 @@
+// The official `phoenix` client under Node (ws transport), with promise helpers and event queues.
+import type { Channel, Socket as SocketType } from 'phoenix';
+import { Socket } from 'phoenix';
+import { WebSocket } from 'ws';
+
+/** A connected phoenix Socket. */
+export async function connect(url: string, token: string, options: Record<string, unknown> = {}): Promise<SocketType> {
+  const socket = new Socket(url, { transport: WebSocket as never, params: { token }, reconnectAfterMs: () => 50, ...options });
+  await new Promise<void>((resolve, reject) => {
+    const ok = socket.onOpen(() => {
+      socket.off([ok, bad]);
+      resolve();
+    });
+    const bad = socket.onError((error: unknown) => {
+      socket.off([ok, bad]);
+      socket.disconnect();
+      reject(new Error(`socket error: ${String(error)}`));
+    });
+    socket.connect();
+  });
+  return socket;
+}
+
+/** Joins a channel; resolves with the ok response or rejects with the error response. */
+export function joinChannel(socket: SocketType, topic: string, params: object = {}): Promise<{ channel: Channel; response: any }> {
+  const channel = socket.channel(topic, params);
+  return new Promise((resolve, reject) => {
+    channel
+      .join()
+      .receive('ok', (response: unknown) => resolve({ channel, response }))
+      .receive('error', (response: unknown) => {
+        channel.leave();
+        reject(Object.assign(new Error(`join refused: ${JSON.stringify(response)}`), { response }));
+      })
+      .receive('timeout', () => reject(new Error('join timeout')));
+  });
+}
+
+/** Pushes an event; resolves with {status, response}. */
+export function push(channel: Channel, event: string, payload: object = {}): Promise<{ status: string; response: any }> {
+  return new Promise((resolve) => {
+    channel
+      .push(event, payload)
+      .receive('ok', (response: unknown) => resolve({ status: 'ok', response }))
+      .receive('error', (response: unknown) => resolve({ status: 'error', response }))
+      .receive('timeout', () => resolve({ status: 'timeout', response: null }));
+  });
+}
+
+/** Collects a channel's events of one name; `next()` waits for the next one. */
+export function collect(channel: Channel, event: string) {
+  const received: any[] = [];
+  const waiters: ((value: any) => void)[] = [];
+  channel.on(event, (payload: unknown) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter(payload);
+    else received.push(payload);
+  });
+  return {
+    received,
+    next(timeoutMs = 5000): Promise<any> {
+      if (received.length > 0) return Promise.resolve(received.shift());
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
+        waiters.push((value) => {
+          clearTimeout(timer);
+          resolve(value);
+        });
+      });
+    },
+  };
+}
