@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/.scratch*/**', '**/dist/**', '**/node_modules/**', '**/coverage/**', 'docs/api/**', '**/migrations/**'] },
+  { ignores: ['**/.scratch*/**', '**/dist/**', '**/node_modules/**', '**/coverage/**', 'docs/api/**', '**/migrations/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -29,4 +29,13 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The load generator (bench/) is plain ESM JavaScript run by Node.
+    files: ['bench/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['process', 'console', 'fetch', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL'].map((n) => [n, 'readonly']),
+      ),
+    },
+  },
 );

@@ -9,23 +9,26 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import * as ajvFormats from 'ajv-formats';
-import type { FastifyBaseLogger, FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, RouteOptions } from 'fastify';
 import Fastify from 'fastify';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
 import type { Database } from './db/connect.js';
 import type { Deps } from './deps.js';
 import { createLimiters } from './deps.js';
-import { registerEnvelope, requestId } from './http/envelope.js';
+import { logSafeRequest, registerEnvelope, requestId } from './http/envelope.js';
 import { registerErrorHandling } from './http/errors.js';
 import { accountRoutes } from './http/routes/accounts.js';
+import { brandingRoutes } from './http/routes/branding.js';
+import { watchBranding } from './branding/branding.js';
 import { conversationRoutes } from './http/routes/conversations.js';
 import { familyRoutes } from './http/routes/families.js';
 import { operationRoutes } from './http/routes/operations.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
+import { registerWeb } from './http/web.js';
 import type { Realtime, RealtimeOptions } from './realtime/server.js';
 import { registerRealtime } from './realtime/server.js';
-import { initTracing } from './telemetry/tracing.js';
+import { initTracing, tracer } from './telemetry/tracing.js';
 
 /** What {@link buildApp} needs. */
 export interface AppDependencies {
@@ -38,6 +41,8 @@ export interface AppDependencies {
   onRoute?: (route: RouteOptions) => void;
   /** Real-time limits and timings (tests shorten them). */
   realtime?: RealtimeOptions;
+  /** The web client's build to serve at `/` (default `web/dist`, when built); `false` serves none. */
+  webDir?: string | false;
 }
 
 type AddFormats = (ajv: Ajv) => Ajv;
@@ -47,11 +52,6 @@ function makeAjv(coerce: boolean): Ajv {
   const ajv = new Ajv({ coerceTypes: coerce ? 'array' : false, useDefaults: true, removeAdditional: true, allErrors: true, strict: false });
   addFormats(ajv);
   return ajv;
-}
-
-/** Logged form of a request: the URL without its query string, which may carry a socket token. */
-function serializeRequest(request: { method: string; url: string; id: string; ip?: string }) {
-  return { method: request.method, url: request.url.split('?')[0], id: request.id, ip: request.ip };
 }
 
 /** Builds the HTTP application (not yet listening). */
@@ -68,7 +68,7 @@ export async function buildApp(
           logger: {
             level: config.logLevel,
             redact: ['req.headers.authorization', 'req.headers.cookie'],
-            serializers: { req: serializeRequest },
+            serializers: { req: logSafeRequest },
           },
         }),
     genReqId: (request) => requestId(request.headers['x-request-id']),
@@ -76,6 +76,21 @@ export async function buildApp(
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
+    // While draining, requests on open connections are served normally (with Connection: close).
+    return503OnClosing: false,
+    // Errors Fastify raises before any hook runs (a malformed or over-long URL) still get the envelope.
+    frameworkErrors: (error, request, rawReply) => {
+      const span = tracer.startSpan(`HTTP ${request.method}`);
+      span.end();
+      void (rawReply as FastifyReply)
+        .code(400)
+        .header('x-request-id', request.id)
+        .type('application/json; charset=utf-8')
+        .send({
+          error: { code: 'bad_request', message: error.code === 'FST_ERR_BAD_URL' ? 'The URL is malformed.' : 'The request is malformed.' },
+          meta: { request_id: request.id, trace_id: span.spanContext().traceId, duration_ms: 0 },
+        });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
@@ -122,6 +137,13 @@ export async function buildApp(
   await app.register(accountRoutes(domain), { prefix: '/api/v1' });
   await app.register(familyRoutes(domain), { prefix: '/api/v1' });
   await app.register(conversationRoutes(domain), { prefix: '/api/v1' });
+  await app.register(brandingRoutes(domain), { prefix: '/api/v1' });
+  const stopWatchingBranding = watchBranding(domain);
+  app.addHook('onClose', (_instance, done) => {
+    stopWatchingBranding();
+    done();
+  });
   const realtime = await registerRealtime(app, domain, deps.realtime);
+  if (deps.webDir !== false) await registerWeb(app, deps.webDir);
   return { app, domain, realtime };
 }

@@ -2,6 +2,8 @@
  * Every setting Famichat reads from the environment, validated once at start-up, with defaults.
  * @module
  */
+import type { BrandingDefaults } from './branding/defaults.js';
+import { readBrandingEnv } from './branding/defaults.js';
 
 /** Validated settings. Every field has a default except the optional service URLs. */
 export interface Config {
@@ -14,6 +16,11 @@ export interface Config {
   dataDir: string;
   /** Redis URL for the cross-node bus; when absent the bus is in-process. */
   redisUrl: string | undefined;
+  /**
+   * The public origin people reach Famichat at (`FAMICHAT_PUBLIC_URL`, e.g. `https://chat.example.com`),
+   * without a trailing slash; required in production.
+   */
+  publicUrl: string | undefined;
   logLevel: string;
   /** Trust `X-Forwarded-*` headers from a reverse proxy. */
   trustProxy: boolean;
@@ -23,6 +30,7 @@ export interface Config {
   inviteTtlMs: number;
   rateLimits: RateLimitConfig;
   realtime: RealtimeConfig;
+  branding: BrandingDefaults;
 }
 
 /** WebSocket limits and presence timing. */
@@ -92,6 +100,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`${name} must be true or false (got "${raw}")`);
     return false;
   };
+  // A public origin: http(s), no path, query or fragment; returned without the trailing slash.
+  const origin = (name: string): string | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.pathname !== '/' || parsed.search || parsed.hash || parsed.username || parsed.password) {
+      problems.push(`${name} must be the public http:// or https:// origin, like https://chat.example.com (got "${raw}")`);
+      return undefined;
+    }
+    return parsed.origin;
+  };
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`);
@@ -103,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: str('FAMICHAT_DATA_DIR') ?? './data',
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    publicUrl: origin('FAMICHAT_PUBLIC_URL'),
     logLevel,
     trustProxy: bool('TRUST_PROXY'),
     bodyLimit: int('FAMICHAT_BODY_LIMIT', 64 * 1024, 1024, 50 * 1024 * 1024),
@@ -122,7 +147,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleTimeoutMs: int('FAMICHAT_WS_IDLE_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
       presenceNodeTimeoutMs: int('FAMICHAT_PRESENCE_NODE_TIMEOUT_MS', 15_000, 300, 600_000),
     },
+    branding: readBrandingEnv(env, problems),
   };
+  if (config.nodeEnv === 'production') {
+    // Production mode: no fallbacks for what an operator must decide (see docs/deployment.md).
+    if (env.DATABASE_URL === undefined || env.DATABASE_URL === '') {
+      problems.push('DATABASE_URL is required in production (postgres://user:password@host:5432/database); the embedded database is for development');
+    }
+    if (env.FAMICHAT_PUBLIC_URL === undefined || env.FAMICHAT_PUBLIC_URL === '') {
+      problems.push('FAMICHAT_PUBLIC_URL is required in production: the public origin people reach Famichat at, like https://chat.example.com');
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -2,6 +2,7 @@
 import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows } from '../src/db/connect.js';
 import type { TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
@@ -31,8 +32,7 @@ async function invite(role?: 'admin' | 'member', family = familyId, by = admin):
 
 /** Runs SQL directly against `app`'s database and returns the rows. */
 async function query<T = Record<string, unknown>>(app: TestApp, statement: SQL): Promise<T[]> {
-  const result = (await app.domain.db.execute(statement)) as unknown as { rows: T[] };
-  return result.rows;
+  return rows<T>(app.domain.db, statement);
 }
 
 let seq = 0;

@@ -43,8 +43,8 @@ async function start(port: number): Promise<Started> {
       const line = output.split('\n').find((l) => l.includes('Famichat is listening'));
       if (line) resolve((JSON.parse(line) as { pid: number }).pid);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.on('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
   });
   return { npm: child, serverPid };

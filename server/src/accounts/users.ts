@@ -3,11 +3,11 @@
  * @module
  */
 import { sql } from 'drizzle-orm';
-import { themeExists } from '../branding/themes.js';
+import { themeExists } from '../branding/branding.js';
 import type { Executor } from '../db/connect.js';
 import { firstRow } from '../db/connect.js';
 import type { Deps } from '../deps.js';
-import { notFound, validationFailed } from '../errors.js';
+import { forbidden, notFound, validationFailed } from '../errors.js';
 
 /** A user as other people see them. */
 export interface UserView {
@@ -105,7 +105,7 @@ export async function updateMe(deps: Deps, userId: string, update: MeUpdate): Pr
   const displayName =
     update.display_name === undefined ? undefined : checkDisplayName(update.display_name, fields);
   const theme = update.preferences?.theme;
-  if (typeof theme === 'string' && !(await themeExists(deps.db, theme))) {
+  if (typeof theme === 'string' && !(await themeExists(deps, theme))) {
     fields['preferences.theme'] = 'is not a known theme';
   }
   if (Object.keys(fields).length > 0) throw validationFailed(fields);
@@ -118,4 +118,13 @@ export async function updateMe(deps: Deps, userId: string, update: MeUpdate): Pr
   );
   if (!row) throw notFound('user');
   return toMe(row);
+}
+
+/**
+ * Checks that the user is the instance admin.
+ * @throws {AppError} `forbidden` otherwise.
+ */
+export async function requireInstanceAdmin(ex: Executor, userId: string): Promise<void> {
+  const row = await firstRow<{ is_instance_admin: boolean }>(ex, sql`SELECT is_instance_admin FROM users WHERE id = ${userId}`);
+  if (row?.is_instance_admin !== true) throw forbidden('Only the instance admin can change the branding.');
 }

@@ -1,10 +1,7 @@
 /**
- * The built-in themes (design tokens) and the lookup of a theme id.
+ * The built-in themes (design tokens).
  * @module
  */
-import { sql } from 'drizzle-orm';
-import type { Executor } from '../db/connect.js';
-import { firstRow } from '../db/connect.js';
 
 /** A theme: design tokens a client turns into colours, fonts and shapes. */
 export interface Theme {
@@ -79,14 +76,3 @@ export const BUILTIN_THEMES: readonly Theme[] = [
     },
   },
 ];
-
-/** Whether `id` names a built-in theme or one the admin saved. */
-export async function themeExists(ex: Executor, id: string): Promise<boolean> {
-  if (BUILTIN_THEMES.some((t) => t.id === id)) return true;
-  const row = await firstRow<{ found: boolean }>(
-    ex,
-    sql`SELECT EXISTS (SELECT 1 FROM instance, jsonb_array_elements(COALESCE(branding->'themes', '[]'::jsonb)) t
-        WHERE t->>'id' = ${id}) AS found`,
-  );
-  return row?.found === true;
-}

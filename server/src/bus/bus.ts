@@ -25,10 +25,19 @@ export interface Bus {
   publish(event: BusEvent): Promise<void>;
   /** Subscribes to a topic; returns the function that unsubscribes. */
   subscribe(topic: string, handler: BusHandler): () => void;
+  /** Resolves once events published on `topic` from now on will reach this node's subscribers. */
+  ready(topic: string): Promise<void>;
   /** Resolves when the bus is usable (always, in process). */
   ping(): Promise<void>;
   /** Drops every subscription and disconnects. */
   close(): Promise<void>;
+  /**
+   * Registers `handler` to run each time the bus comes back after losing its connection (a bus that
+   * cannot lose events, such as the in-process one, does not offer it). Events published meanwhile by
+   * other nodes were lost: the handler re-reads what matters from the database. Returns the function
+   * that unregisters it.
+   */
+  onReconnect?(handler: () => void): () => void;
 }
 
 /** The single-node bus: a map of topic to handlers. */
@@ -50,6 +59,7 @@ export function createLocalBus(): Bus {
         if (set.size === 0) handlers.delete(topic);
       };
     },
+    ready: () => Promise.resolve(),
     ping: () => Promise.resolve(),
     close: () => {
       handlers.clear();

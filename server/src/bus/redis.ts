@@ -16,7 +16,9 @@ export interface RedisBusOptions {
 
 /**
  * Connects to Redis and returns a bus. Publishing while Redis is unreachable fails fast (reported to
- * `onError`, never thrown at the caller: the message is already stored and is caught up on join).
+ * `onError`, never thrown at the caller: the message is already stored and is caught up on join) and
+ * the event still reaches this node's own subscribers. When the subscribing connection comes back after
+ * a loss, every topic is subscribed again and the {@link Bus.onReconnect} handlers run.
  * @throws when Redis cannot be reached at start-up.
  */
 export async function createRedisBus(url: string, options: RedisBusOptions = {}): Promise<Bus> {
@@ -38,6 +40,8 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
   }
 
   const handlers = new Map<string, Set<BusHandler>>();
+  // The pending SUBSCRIBE of each topic: a join waits for it so no event falls between subscribe and catch-up.
+  const subscribed = new Map<string, Promise<void>>();
   subscriber.on('message', (channel: string, message: string) => {
     const set = handlers.get(channel.slice(prefix.length));
     if (!set) return;
@@ -50,33 +54,78 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
     for (const handler of [...set]) handler(event);
   });
 
+  const reconnectHandlers = new Set<() => void>();
+  let lost = false;
+  let closing = false;
+  const onLost = () => {
+    lost = true;
+  };
+  subscriber.on('close', onLost);
+  subscriber.on('end', onLost);
+  subscriber.on('ready', () => {
+    if (!lost || closing) return;
+    lost = false;
+    // ioredis re-subscribes by itself; subscribing again (idempotent) and waiting for the reply makes sure
+    // the subscriptions are active before the handlers read what was missed.
+    const channels = [...handlers.keys()].map((topic) => prefix + topic);
+    const resubscribed = channels.length > 0 ? subscriber.subscribe(...channels) : Promise.resolve();
+    void resubscribed.then(
+      () => {
+        for (const handler of [...reconnectHandlers]) handler();
+      },
+      // Lost again before the reply: the next 'ready' retries.
+      (error: unknown) => options.onError?.(error),
+    );
+  });
+
   return {
     async publish(event) {
+      const stamped = { ...event, at: Date.now() };
       try {
-        await publisher.publish(prefix + event.topic, JSON.stringify({ ...event, at: Date.now() }));
+        await publisher.publish(prefix + event.topic, JSON.stringify(stamped));
       } catch (error) {
         options.onError?.(error);
+        // Redis is unreachable: this node's own subscribers still get the event; the other nodes catch up
+        // from the database when their bus comes back.
+        const set = handlers.get(event.topic);
+        if (set) for (const handler of [...set]) handler(stamped);
       }
     },
     subscribe(topic, handler) {
       let set = handlers.get(topic);
       if (!set) {
         handlers.set(topic, (set = new Set()));
-        void subscriber.subscribe(prefix + topic).catch((error: unknown) => options.onError?.(error));
+        subscribed.set(
+          topic,
+          subscriber.subscribe(prefix + topic).then(
+            () => undefined,
+            (error: unknown) => options.onError?.(error),
+          ),
+        );
       }
       set.add(handler);
       return () => {
         set.delete(handler);
         if (set.size === 0 && handlers.get(topic) === set) {
           handlers.delete(topic);
+          subscribed.delete(topic);
           void subscriber.unsubscribe(prefix + topic).catch(() => undefined);
         }
       };
     },
+    async ready(topic) {
+      await subscribed.get(topic);
+    },
     async ping() {
       await publisher.ping();
     },
+    onReconnect(handler) {
+      reconnectHandlers.add(handler);
+      return () => reconnectHandlers.delete(handler);
+    },
     async close() {
+      closing = true;
+      reconnectHandlers.clear();
       handlers.clear();
       subscriber.disconnect();
       publisher.disconnect();

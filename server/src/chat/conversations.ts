@@ -430,11 +430,13 @@ export async function ensureGroupAdmin(ex: Executor, conversationId: string): Pr
                      ORDER BY joined_at, user_id LIMIT 1)`);
 }
 
-/** Announces on the bus that a user left a conversation (their channel for it closes at once). */
+/** Announces on the bus that a user left a conversation: their channel for it closes at once, and their user topic gets `conversation_removed`. */
 export async function removedFromConversation(deps: Deps, conversationId: string, userId: string): Promise<void> {
   await deps.bus.publish({
     topic: `access:${userId}`,
     event: 'conversation_access_revoked',
     payload: { conversation_id: conversationId },
   });
+  // Their conversation list drops it live too.
+  await deps.bus.publish({ topic: userTopic(userId), event: 'conversation_removed', payload: { conversation_id: conversationId } });
 }

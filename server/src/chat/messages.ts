@@ -28,6 +28,8 @@ export const MAX_BODY_BYTES = 8192;
 export function checkBody(body: string): string {
   const trimmed = body.trim();
   if (trimmed.length === 0) throw validationFailed({ body: 'must not be empty' }, 'The message is empty.');
+  // PostgreSQL text cannot hold U+0000 (HTTP bodies are screened earlier; this covers WebSocket sends).
+  if (trimmed.includes('\u0000')) throw validationFailed({ body: 'must not contain the NUL character' });
   const bytes = Buffer.byteLength(trimmed, 'utf8');
   if (bytes > MAX_BODY_BYTES) {
     throw new AppError('payload_too_large', `The message is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}.`, {

@@ -79,10 +79,15 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
       await client.end();
     }
   }
+  // Bounded waits: while PostgreSQL is unreachable a request fails with 503 within seconds instead of
+  // hanging (a refused or reset connection fails at once; a silent network at the connect or query timeout).
+  // The pool replaces broken clients by itself, so service resumes without a restart once it is back.
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: 3000,
+    query_timeout: 15_000,
+    keepAlive: true,
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
@@ -134,7 +139,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-    if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message)) {
+    if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(e.message)) {
       return true;
     }
     e = (e as { cause?: unknown }).cause;

@@ -150,8 +150,33 @@ export const Invite = Type.Object(
   { $id: 'Invite' },
 );
 
+/** A theme: design tokens. */
+export const Theme = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    scheme: Type.Enum(['light', 'dark']),
+    tokens: Type.Record(Type.String(), Type.String(), {
+      description: 'color.background, color.surface, color.text, color.accent, color.bubble.mine, color.bubble.theirs, font.family, radius (required); color.text.muted, color.accent.text, color.bubble.mine.text, color.bubble.theirs.text, color.border (optional)',
+    }),
+  },
+  { $id: 'Theme' },
+);
+
+/** The deployment's branding. */
+export const Branding = Type.Object(
+  {
+    app_name: Type.String(),
+    tagline: Nullable(Type.String()),
+    logo_url: Nullable(Type.String()),
+    default_theme: Type.String(),
+    themes: Type.Array(Type.Ref('Theme')),
+  },
+  { $id: 'Branding' },
+);
+
 /** Every named schema, registered once with Fastify (for `$ref`) and listed in OpenAPI components. */
-export const SHARED_SCHEMAS = [Meta, ErrorEnvelope, User, Me, Family, Member, FamilyDetail, Message, Conversation, Session, Invite];
+export const SHARED_SCHEMAS = [Meta, ErrorEnvelope, User, Me, Family, Member, FamilyDetail, Message, Conversation, Session, Invite, Theme, Branding];
 
 /** Reference to a shared schema by id. */
 export const ref = (id: string) => Type.Ref(id);
@@ -194,7 +219,12 @@ export function responses(
   }
   const all = new Set([400, 413, 422, 500, 503, ...(auth ? [401] : []), ...errors]);
   for (const status of [...all].sort()) {
-    out[status] = { ...Type.Ref('Error'), description: ERROR_DESCRIPTIONS[status] ?? 'Error' };
+    // Errors are JSON envelopes whatever the route produces on success (e.g. text/css), so their
+    // media type is given explicitly rather than taken from the route's `produces`.
+    out[status] = {
+      description: ERROR_DESCRIPTIONS[status] ?? 'Error',
+      content: { 'application/json': { schema: Type.Ref('Error') } },
+    };
   }
   if (!auth) Object.defineProperty(out, PUBLIC, { value: true });
   return out;

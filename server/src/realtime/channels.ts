@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { requireFamilyMember, requireParticipant } from '../chat/access.js';
 import type { ConversationType } from '../chat/access.js';
+import { BRANDING_TOPIC } from '../branding/branding.js';
 import { viewFor } from '../chat/conversations.js';
 import { markRead, readPage, sendMessage } from '../chat/messages.js';
 import { firstRow } from '../db/connect.js';
@@ -112,6 +113,7 @@ async function joinMessage(
     else if (seq === undefined || seq > lastSentSeq) socket.send(frame());
   });
   try {
+    await hub.ready(topic);
     const latest = await firstRow<{ last_seq: number }>(deps.db, sql`SELECT last_seq FROM conversations WHERE id = ${conversationId}`);
     const latestSeq = latest?.last_seq ?? 0;
     const page =
@@ -181,6 +183,7 @@ function joinUser(
 ): JoinResult {
   if (userId !== socket.userId) return NOT_FOUND;
   const stopTopic = hub.listen(topic, (_event, frame) => socket.send(frame()));
+  const stopBranding = hub.listen(BRANDING_TOPIC, (event) => socket.send(encode(joinRef, null, topic, event.event, event.payload)));
   const stopUpdates = hub.listenUser(userId, (update) => {
     const conversation = viewFor(update, userId);
     if (conversation) socket.send(encode(joinRef, null, topic, update.event, { conversation }));
@@ -193,6 +196,7 @@ function joinUser(
       afterJoin: () => undefined,
       stop: () => {
         stopTopic();
+        stopBranding();
         stopUpdates();
       },
     },

@@ -15,23 +15,89 @@ export type Listener = (event: BusEvent, frame: () => string) => void;
 /** Receives the conversation updates that concern one user. */
 export type UserListener = (update: ConversationUpdate) => void;
 
+/** A stored message as the hub needs it: its seq (the rest is the `new_msg` payload's message). */
+export type StoredMessage = { seq: number } & object;
+
+/** How the hub reads messages back from the database after the bus lost events. */
+export interface HubStore {
+  /** Up to one page of a conversation's messages with seq above `afterSeq`, ascending; empty when none. */
+  catchUp(conversationId: string, afterSeq: number): Promise<StoredMessage[]>;
+  /** The conversation's latest seq (where delivery on a newly listened topic starts from). */
+  latestSeq(conversationId: string): Promise<number>;
+}
+
+/** Seqs remembered per topic to drop late duplicates; older ones are dropped by seq alone. */
+const SEQ_WINDOW = 1000;
+
+interface Topic {
+  listeners: Set<Listener>;
+  unsubscribe: () => void;
+  /** The conversation id of a `message:<type>:<id>` topic. */
+  conversationId: string | undefined;
+  /** The conversation's latest seq when the topic was first listened to (its listeners' joins read up to it); -1: unknown yet. */
+  base: number;
+  /** Highest `new_msg` seq delivered. */
+  highest: number;
+  /** The `new_msg` seqs delivered above `floor`: a late or repeated one is not delivered again. */
+  delivered: Set<number>;
+  /** Every seq at or below it counts as delivered. */
+  floor: number;
+  /** While re-reading after a bus outage: the live events held back to keep the seq order. */
+  held: BusEvent[] | undefined;
+}
+
+/** The seq of a `new_msg` event; -1 for any other event. */
+function seqOf(event: BusEvent): number {
+  const seq = event.event === 'new_msg' ? (event.payload.message as { seq?: unknown } | undefined)?.seq : undefined;
+  return typeof seq === 'number' ? seq : -1;
+}
+
 /** The node's fan-out point between the bus and its sockets. */
 export class Hub {
-  private readonly topics = new Map<string, { listeners: Set<Listener>; unsubscribe: () => void }>();
+  private readonly topics = new Map<string, Topic>();
   private readonly users = new Map<string, Set<UserListener>>();
   private readonly stopUpdates: () => void;
+  private readonly stopReconnect: () => void;
 
-  constructor(private readonly bus: Bus) {
+  /**
+   * @param store when given and the bus can lose events (it offers {@link Bus.onReconnect}), each
+   * `message:*` topic is re-read from the database by seq when the bus comes back: what its listeners
+   * missed is delivered, in seq order, once.
+   */
+  constructor(
+    private readonly bus: Bus,
+    private readonly store?: HubStore,
+  ) {
     this.stopUpdates = bus.subscribe(CONVERSATION_UPDATES_TOPIC, (event) => this.routeUpdate(event));
+    this.stopReconnect = store && bus.onReconnect ? bus.onReconnect(() => this.recoverAll()) : () => undefined;
   }
 
   /** Listens to a topic; returns the function that stops listening. */
   listen(topic: string, listener: Listener): () => void {
     let entry = this.topics.get(topic);
     if (!entry) {
-      const listeners = new Set<Listener>();
-      entry = { listeners, unsubscribe: this.bus.subscribe(topic, (event) => this.deliver(event, listeners)) };
-      this.topics.set(topic, entry);
+      const [kind, , conversationId] = topic.split(':');
+      const created: Topic = {
+        listeners: new Set<Listener>(),
+        unsubscribe: () => undefined,
+        conversationId: kind === 'message' ? conversationId : undefined,
+        base: -1,
+        highest: -1,
+        delivered: new Set(),
+        floor: -1,
+        held: undefined,
+      };
+      created.unsubscribe = this.bus.subscribe(topic, (event) => this.deliver(event, created));
+      this.topics.set(topic, (entry = created));
+      if (created.conversationId !== undefined && this.store && this.bus.onReconnect) {
+        // Where a catch-up after a bus outage starts: the listeners' joins read the messages up to here.
+        this.store.latestSeq(created.conversationId).then(
+          (seq) => {
+            created.base = seq;
+          },
+          () => undefined,
+        );
+      }
     }
     entry.listeners.add(listener);
     return () => {
@@ -45,10 +111,15 @@ export class Hub {
     };
   }
 
+  /** Resolves once the node receives the topic's events (see {@link Bus.ready}). */
+  ready(topic: string): Promise<void> {
+    return this.bus.ready(topic);
+  }
+
   /** Delivers an event to this node's listeners of its topic only (presence diffs computed locally). */
   deliverLocal(event: BusEvent): void {
     const entry = this.topics.get(event.topic);
-    if (entry) this.deliver(event, entry.listeners);
+    if (entry) this.deliver(event, entry);
   }
 
   /** Listens to the conversation updates of `userId`. */
@@ -70,16 +141,84 @@ export class Hub {
   /** Drops every subscription (shutdown). */
   close(): void {
     this.stopUpdates();
+    this.stopReconnect();
     for (const entry of this.topics.values()) entry.unsubscribe();
     this.topics.clear();
     this.users.clear();
   }
 
-  private deliver(event: BusEvent, listeners: Set<Listener>): void {
+  private deliver(event: BusEvent, entry: Topic): void {
+    const seq = seqOf(event);
+    if (seq >= 0) {
+      if (entry.held) {
+        entry.held.push(event);
+        return;
+      }
+      if (!this.firstDelivery(entry, seq)) return;
+    }
     if (event.at !== undefined) broadcastFanout.observe(Math.max(0, Date.now() - event.at) / 1000);
     let encoded: string | undefined;
     const frame = () => (encoded ??= encode(null, null, event.topic, event.event, event.payload));
-    for (const listener of [...listeners]) listener(event, frame);
+    for (const listener of [...entry.listeners]) listener(event, frame);
+  }
+
+  /**
+   * Records that `seq` is delivered on the topic; false when it already was. A seq below the highest is
+   * still delivered once: concurrent sends (from several nodes) may be published out of seq order.
+   */
+  private firstDelivery(entry: Topic, seq: number): boolean {
+    if (seq <= entry.floor || entry.delivered.has(seq)) return false;
+    entry.delivered.add(seq);
+    entry.highest = Math.max(entry.highest, seq);
+    if (entry.delivered.size > 2 * SEQ_WINDOW) {
+      entry.floor = entry.highest - SEQ_WINDOW;
+      for (const s of entry.delivered) if (s <= entry.floor) entry.delivered.delete(s);
+    }
+    return true;
+  }
+
+  /** After a bus outage: re-reads every message topic this node listens to. */
+  private recoverAll(): void {
+    for (const [topic, entry] of this.topics) {
+      if (entry.conversationId !== undefined && (entry.base >= 0 || entry.delivered.size > 0) && !entry.held) {
+        void this.recover(topic, entry);
+      }
+    }
+  }
+
+  /**
+   * Delivers, in seq order, the topic's stored messages not delivered yet (from the first gap on), holding
+   * back the live events meanwhile; then the held ones (duplicates dropped).
+   */
+  private async recover(topic: string, entry: Topic): Promise<void> {
+    entry.held = [];
+    const store = this.store!;
+    let start = Math.max(entry.floor, entry.base >= 0 ? entry.base : Math.min(...entry.delivered) - 1);
+    while (entry.delivered.has(start + 1)) start++;
+    try {
+      for (let after = start; this.topics.get(topic) === entry; ) {
+        const page = await store.catchUp(entry.conversationId!, after);
+        if (page.length === 0) break;
+        for (const message of page) {
+          after = message.seq;
+          this.deliverStored(topic, entry, message);
+        }
+      }
+    } catch {
+      // The database is unreachable too: the clients catch up when they rejoin.
+    } finally {
+      const held = entry.held;
+      entry.held = undefined;
+      held.sort((a, b) => seqOf(a) - seqOf(b));
+      for (const event of held) this.deliver(event, entry);
+    }
+  }
+
+  private deliverStored(topic: string, entry: Topic, message: StoredMessage): void {
+    const held = entry.held;
+    entry.held = undefined;
+    this.deliver({ topic, event: 'new_msg', payload: { message } }, entry);
+    entry.held = held;
   }
 
   private routeUpdate(event: BusEvent): void {

@@ -53,7 +53,8 @@ export class Presence {
   private readonly local = new Map<string, Entries>();
   private readonly remote = new Map<string, { seen: number; topics: Map<string, Entries> }>();
   private readonly watching = new Map<string, { count: number; stop: () => void }>();
-  private readonly pending = new Map<string, { joins: Entries; leaves: Entries }>();
+  /** Unpublished diffs per topic; `exposed`: pending joins already shown in a presence_state. */
+  private readonly pending = new Map<string, { joins: Entries; leaves: Entries; exposed: Set<string> }>();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly stopNodes: () => void;
@@ -83,7 +84,7 @@ export class Presence {
       meta: { phx_ref: randomBytes(9).toString('base64url'), online_at: new Date().toISOString() },
     };
     let entries = this.local.get(topic);
-    if (!entries) this.local.set(topic, (entries = new Map()));
+    if (!entries) this.local.set(topic, (entries = new Map<string, PresenceEntry>()));
     entries.set(entry.meta.phx_ref, entry);
     this.queue(topic).joins.set(entry.meta.phx_ref, entry);
     this.scheduleFlush();
@@ -98,13 +99,19 @@ export class Presence {
     entries.delete(phxRef);
     if (entries.size === 0) this.local.delete(topic);
     const pending = this.queue(topic);
-    // A join not yet published and its leave cancel out.
-    if (!pending.joins.delete(phxRef)) pending.leaves.set(phxRef, entry);
+    // A join not yet published and its leave cancel out, unless a presence_state already showed it.
+    const cancelled = !pending.exposed.has(phxRef) && pending.joins.delete(phxRef);
+    if (!cancelled) {
+      pending.joins.delete(phxRef);
+      pending.leaves.set(phxRef, entry);
+    }
     this.scheduleFlush();
   }
 
   /** The full presence state of a topic on every node. */
   list(topic: string): PresenceMap {
+    const pending = this.pending.get(topic);
+    if (pending) for (const ref of pending.joins.keys()) pending.exposed.add(ref);
     const all: PresenceEntry[] = [...(this.local.get(topic)?.values() ?? [])];
     for (const node of this.remote.values()) all.push(...(node.topics.get(topic)?.values() ?? []));
     return toMap(all);
@@ -151,7 +158,7 @@ export class Presence {
 
   private queue(topic: string) {
     let diff = this.pending.get(topic);
-    if (!diff) this.pending.set(topic, (diff = { joins: new Map(), leaves: new Map() }));
+    if (!diff) this.pending.set(topic, (diff = { joins: new Map(), leaves: new Map(), exposed: new Set() }));
     return diff;
   }
 
@@ -194,7 +201,7 @@ export class Presence {
     if (diff.node !== this.nodeId) {
       const state = this.remoteNode(diff.node);
       let entries = state.topics.get(topic);
-      if (!entries) state.topics.set(topic, (entries = new Map()));
+      if (!entries) state.topics.set(topic, (entries = new Map<string, PresenceEntry>()));
       const known = entries;
       joins = joins.filter((e) => !known.has(e.meta.phx_ref));
       leaves = leaves.filter((e) => known.has(e.meta.phx_ref));

@@ -5,14 +5,20 @@
  * @module
  */
 import websocket from '@fastify/websocket';
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { authenticate } from '../accounts/sessions.js';
+import { readPage } from '../chat/messages.js';
+import { firstRow } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { Hub } from './hub.js';
 import { Presence } from './presence.js';
 import type { SocketLimits } from './socket.js';
 import { Connection } from './socket.js';
+
+/** Messages read per query when the hub catches up after a bus outage. */
+const CATCH_UP_PAGE = 200;
 
 /** Real-time settings. */
 export interface RealtimeOptions extends Partial<SocketLimits> {
@@ -33,7 +39,11 @@ export interface Realtime {
 
 /** Registers the WebSocket endpoint and returns the node's real-time state. */
 export async function registerRealtime(app: FastifyInstance, deps: Deps, options: RealtimeOptions = {}): Promise<Realtime> {
-  const hub = new Hub(deps.bus);
+  const hub = new Hub(deps.bus, {
+    catchUp: async (conversationId, afterSeq) => (await readPage(deps.db, conversationId, { limit: CATCH_UP_PAGE, after: afterSeq })).messages,
+    latestSeq: async (conversationId) =>
+      (await firstRow<{ last_seq: number }>(deps.db, sql`SELECT last_seq FROM conversations WHERE id = ${conversationId}`))?.last_seq ?? 0,
+  });
   const settings = deps.config.realtime;
   const nodeTimeoutMs = options.presenceNodeTimeoutMs ?? settings.presenceNodeTimeoutMs;
   const presence = new Presence(deps.bus, hub, {
@@ -48,7 +58,14 @@ export async function registerRealtime(app: FastifyInstance, deps: Deps, options
   };
   const idleTimeoutMs = options.idleTimeoutMs ?? settings.idleTimeoutMs;
 
-  await app.register(websocket, { options: { maxPayload: options.maxFrameBytes ?? settings.maxFrameBytes } });
+  await app.register(websocket, {
+    options: { maxPayload: options.maxFrameBytes ?? settings.maxFrameBytes },
+    // Replaces the plugin's default (a close without a code): clients get 1001 "going away" and reconnect elsewhere.
+    preClose(this: FastifyInstance, done: () => void) {
+      for (const connection of [...connections]) connection.close(1001, 'server shutting down');
+      this.websocketServer.close(() => done());
+    },
+  });
 
   const sweeper = setInterval(() => {
     const now = Date.now();

@@ -4,8 +4,10 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import type { WebSocket } from 'ws';
 import { sessionTopic } from '../accounts/sessions.js';
+import { firstRow, isDatabaseUnavailable } from '../db/connect.js';
 import { channelsJoined, socketsOpen } from '../telemetry/metrics.js';
 import type { Channel, ChannelDeps, SocketContext } from './channels.js';
 import { join } from './channels.js';
@@ -30,6 +32,8 @@ export class Connection implements SocketContext {
   lastSeen = Date.now();
   private readonly channels = new Map<string, Joined>();
   private readonly joining = new Set<string>();
+  /** Channels (`kind:resourceId`) whose access was revoked while a join was in progress. */
+  private readonly revokedWhileJoining = new Set<string>();
   private readonly stops: (() => void)[] = [];
   private closed = false;
 
@@ -45,7 +49,8 @@ export class Connection implements SocketContext {
     ws.on('message', (data, isBinary) => {
       this.lastSeen = Date.now();
       if (isBinary) return;
-      void this.receive(data.toString());
+      // The socket keeps ws's default binaryType ('nodebuffer'): a message is one Buffer.
+      void this.receive((data as Buffer).toString('utf8'));
     });
     ws.on('close', () => this.cleanup());
     ws.on('error', () => this.cleanup());
@@ -57,6 +62,11 @@ export class Connection implements SocketContext {
           conversation_id?: string;
           family_id?: string;
         };
+        // A join past its access check but not yet registered must not outlive the revocation either.
+        if (this.joining.size > 0) {
+          if (conversationId) this.revokedWhileJoining.add(`message:${conversationId}`);
+          if (familyId) this.revokedWhileJoining.add(`family:${familyId}`);
+        }
         for (const [topic, joined] of this.channels) {
           const id = joined.channel.resourceId;
           if ((joined.channel.kind === 'message' && id === conversationId) || (joined.channel.kind === 'family' && id === familyId)) {
@@ -65,6 +75,19 @@ export class Connection implements SocketContext {
         }
       }),
     );
+    void this.confirmSession();
+  }
+
+  /**
+   * Closes the socket if its session was revoked after the upgrade authenticated it but before this
+   * socket listened for the revocation (the revocation is committed before it is announced).
+   */
+  private async confirmSession(): Promise<void> {
+    const active = await firstRow<{ id: string }>(
+      this.node.deps.db,
+      sql`SELECT id FROM sessions WHERE id = ${this.sessionId} AND revoked_at IS NULL AND expires_at > now()`,
+    ).catch(() => ({ id: this.sessionId })); // database trouble: the upgrade's check stands
+    if (!active) this.close(1008, 'session revoked');
   }
 
   /** Sends a frame, dropping the socket if the client does not read fast enough. */
@@ -101,9 +124,9 @@ export class Connection implements SocketContext {
       if (event === 'phx_join') await this.join(joinRef, ref, topic, payload);
       else if (event === 'phx_leave') this.leave(joinRef, ref, topic);
       else await this.push(joinRef, ref, topic, event, payload);
-    } catch {
-      // An unexpected failure (e.g. the database is down) fails this request only, never the socket.
-      this.send(reply(joinRef, ref, topic, 'error', { reason: 'internal' }));
+    } catch (error) {
+      // An unexpected failure fails this request only, never the socket; an unreachable database says so.
+      this.send(reply(joinRef, ref, topic, 'error', { reason: isDatabaseUnavailable(error) ? 'unavailable' : 'internal' }));
     }
   }
 
@@ -117,17 +140,22 @@ export class Connection implements SocketContext {
     }
     this.joining.add(topic);
     let result;
+    let revoked = false;
     try {
       result = await join(this.node, this, topic, joinRef, payload);
+      if ('channel' in result) revoked = this.revokedWhileJoining.has(`${result.channel.kind}:${result.channel.resourceId}`);
     } finally {
       this.joining.delete(topic);
+      if (this.joining.size === 0) this.revokedWhileJoining.clear();
     }
     if ('reason' in result) {
       this.send(reply(joinRef, ref, topic, 'error', { reason: result.reason }));
       return;
     }
-    if (this.closed) {
+    if (this.closed || revoked) {
       result.channel.stop();
+      // Removed while joining: the same refusal as a join after the removal.
+      if (revoked) this.send(reply(joinRef, ref, topic, 'error', { reason: 'not_found' }));
       return;
     }
     this.channels.set(topic, { joinRef, channel: result.channel });

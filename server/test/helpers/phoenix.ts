@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 
 /** A connected phoenix Socket. */
 export async function connect(url: string, token: string, options: Record<string, unknown> = {}): Promise<SocketType> {
-  const socket = new Socket(url, { transport: WebSocket as never, params: { token }, reconnectAfterMs: () => 50, ...options });
+  const socket = new Socket(url, { transport: WebSocket, params: { token }, reconnectAfterMs: () => 50, ...options });
   await new Promise<void>((resolve, reject) => {
     const ok = socket.onOpen(() => {
       socket.off([ok, bad]);

@@ -1,0 +1,165 @@
+// Renders the JSON report as Markdown: every figure next to its ceiling from the same run, as a ratio.
+
+const f = (x, unit = '') => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${x}${unit}`);
+const ratio = (a, b) => (a && b ? `${Math.round((a / b) * 1000) / 1000}` : '—');
+const mark = (ok) => (ok === null ? '—' : ok ? 'met' : '**missed**');
+
+/** Highest offered rate the server kept up with: every message acked (ack p99 under 1 s), none lost, no errors. */
+export const sustained = (steps) =>
+  Math.max(0, ...steps.filter((x) => x.lost === 0 && x.errors === 0 && x.duplicates === 0 && (x.ack_ms.p99 ?? Infinity) < 1000 && x.acked === x.sent).map((x) => x.achieved_send_rate));
+
+/** @param {any} r the JSON report */
+export function renderMarkdown(r) {
+  const out = [];
+  const p = (line = '') => out.push(line);
+  p(`# Famichat benchmark (${r.mode})`);
+  p();
+  p(`- Started ${r.started_at}, took ${r.seconds} s. Commit \`${r.commit}\`${r.dirty ? ' (with uncommitted changes)' : ''}.`);
+  p(`- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memory_gb} GB, Linux ${r.machine.kernel}, Node ${r.machine.node}, open-files limit ${r.machine.fd_limit}. Load average (1/5/15 min) at start ${r.machine.load_average_at_start?.join(' / ')}, at end ${r.machine.load_average_at_end?.join(' / ')}: anything above the core count means other work shared the machine during the run.`);
+  p(`- ${r.note}`);
+  p(`- Problems (errors, lost or duplicated messages): ${r.problems.length === 0 ? 'none' : ''}`);
+  for (const x of r.problems) p(`  - ${x}`);
+  if (r.findings?.length) {
+    p('- Findings (error replies while the server was overloaded, reported but not failing the run):');
+    for (const x of r.findings) p(`  - ${x}`);
+  }
+  p();
+  const t = [];
+  const s = r.scenarios;
+
+  if (s.send) {
+    p(`## 1. ${s.send.title}`);
+    if (s.send.error) p(`Failed: \`${s.send.error.split('\n')[0]}\``);
+    else {
+      const o = s.send.settings;
+      p(`${o.families * o.size} sockets in ${o.families} family conversations of ${o.size}; every message is tracked to its ack and to its delivery on all ${o.size} members' sockets. Steps of ${o.stepMs / 1000} s.`);
+      p();
+      const fx = s.send.server.fixed;
+      const rf = s.send.relay.fixed;
+      p(`At the fixed offered rate of ${o.fixedRate} msg/s:`);
+      p();
+      p('| figure | Famichat | bare ws relay (ceiling) | ratio |');
+      p('|---|---|---|---|');
+      for (const k of ['p50', 'p95', 'p99']) p(`| send→ack ${k} (ms) | ${f(fx.ack_ms[k])} | ${f(rf.ack_ms[k])} | ${ratio(fx.ack_ms[k], rf.ack_ms[k])} |`);
+      for (const k of ['p50', 'p95', 'p99']) p(`| send→delivered-to-all ${k} (ms) | ${f(fx.delivered_all_ms[k])} | ${f(rf.delivered_all_ms[k])} | ${ratio(fx.delivered_all_ms[k], rf.delivered_all_ms[k])} |`);
+      p(`| deliveries/s | ${f(fx.deliveries_per_s)} | ${f(rf.deliveries_per_s)} | ${ratio(fx.deliveries_per_s, rf.deliveries_per_s)} |`);
+      p();
+      p('Stepping up:');
+      p();
+      p('| offered msg/s | sent/s | ack p50/p99 (ms) | delivered p50/p95/p99 (ms) | deliveries/s | lost | dup | errors |');
+      p('|---|---|---|---|---|---|---|---|');
+      for (const x of s.send.server.steps) p(`| ${x.offered_rate} | ${x.achieved_send_rate} | ${f(x.ack_ms.p50)} / ${f(x.ack_ms.p99)} | ${f(x.delivered_all_ms.p50)} / ${f(x.delivered_all_ms.p95)} / ${f(x.delivered_all_ms.p99)} | ${x.deliveries_per_s} | ${x.lost} | ${x.duplicates} | ${x.errors} |`);
+      p();
+      p('Ceiling, bare ws relay (same client, same sockets):');
+      p();
+      p('| offered msg/s | sent/s | ack p99 (ms) | delivered p99 (ms) | deliveries/s |');
+      p('|---|---|---|---|---|');
+      for (const x of s.send.relay.steps) p(`| ${x.offered_rate} | ${x.achieved_send_rate} | ${f(x.ack_ms.p99)} | ${f(x.delivered_all_ms.p99)} | ${x.deliveries_per_s} |`);
+      p();
+      const raw = s.send.raw_pg;
+      p('| figure | Famichat | ceiling | ratio |');
+      p('|---|---|---|---|');
+      p(`| highest rate with p99 delivery < 50 ms (msg/s) | ${f(s.send.server.max_rate_p99_under_50ms)} | ${f(s.send.relay.max_rate_p99_under_50ms)} (relay) | ${ratio(s.send.server.max_rate_p99_under_50ms, s.send.relay.max_rate_p99_under_50ms)} |`);
+      p(`| sustained durable messages/s (every send acked, ack p99 < 1 s) | ${f(sustained(s.send.server.steps))} | ${f(raw?.statements_per_s)} (raw PostgreSQL, same statement, pool of 10, ${raw?.concurrency} in flight) | ${ratio(sustained(s.send.server.steps), raw?.statements_per_s)} |`);
+      p(`| peak deliveries/s | ${f(s.send.server.peak_deliveries_per_s)} | ${f(s.send.relay.peak_deliveries_per_s)} (relay) | ${ratio(s.send.server.peak_deliveries_per_s, s.send.relay.peak_deliveries_per_s)} |`);
+      p();
+      t.push(['≥ 3,000 durable messages/s over WebSocket', `${sustained(s.send.server.steps)}/s sustained`, sustained(s.send.server.steps) >= 3000]);
+      const at1000 = [fx, ...s.send.server.steps].find((x) => x.offered_rate === 1000);
+      t.push(['p99 send→delivery < 50 ms at 1,000 msg/s', at1000 ? `${at1000.delivered_all_ms.p99} ms` : 'not measured', at1000 ? at1000.delivered_all_ms.p99 < 50 && at1000.lost === 0 : null]);
+    }
+  }
+
+  if (s.fanout) {
+    p(`## 2. ${s.fanout.title}`);
+    if (s.fanout.error) p(`Failed: \`${s.fanout.error.split('\n')[0]}\``);
+    else {
+      p(`One family conversation with ${s.fanout.settings.members} connected members; each message goes to all of them.`);
+      p();
+      p('| offered msg/s | sent/s | deliveries/s | delivered-to-all p50/p99 (ms) | lost | dup |');
+      p('|---|---|---|---|---|---|');
+      for (const x of s.fanout.server.steps) p(`| ${x.offered_rate} | ${x.achieved_send_rate} | ${x.deliveries_per_s} | ${f(x.delivered_all_ms.p50)} / ${f(x.delivered_all_ms.p99)} | ${x.lost} | ${x.duplicates} |`);
+      p();
+      p('Ceiling, bare ws relay:');
+      p();
+      p('| offered msg/s | sent/s | deliveries/s | delivered-to-all p50/p99 (ms) |');
+      p('|---|---|---|---|');
+      for (const x of s.fanout.relay.steps) p(`| ${x.offered_rate} | ${x.achieved_send_rate} | ${x.deliveries_per_s} | ${f(x.delivered_all_ms.p50)} / ${f(x.delivered_all_ms.p99)} |`);
+      p();
+      p(`Peak deliveries/s: Famichat ${s.fanout.server.peak_deliveries_per_s}, relay ${s.fanout.relay.peak_deliveries_per_s}, ratio ${ratio(s.fanout.server.peak_deliveries_per_s, s.fanout.relay.peak_deliveries_per_s)}.`);
+      p();
+      t.push(['fan-out ≥ 100,000 deliveries/s', `${s.fanout.server.peak_deliveries_per_s}/s`, s.fanout.server.peak_deliveries_per_s >= 100_000]);
+    }
+  }
+
+  if (s.http) {
+    p(`## 3. ${s.http.title}`);
+    if (s.http.error) p(`Failed: \`${s.http.error.split('\n')[0]}\``);
+    else {
+      p(`autocannon, ${s.http.settings.seconds} s per run; each request a POST from one of ${s.http.settings.families * s.http.settings.size} users into their family conversation. Ceiling: \`GET /healthz\` on the same server at the same concurrency.`);
+      p();
+      p('| concurrency | send req/s | send p50/p99 (ms) | /healthz req/s | /healthz p99 (ms) | ratio (req/s) | non-2xx |');
+      p('|---|---|---|---|---|---|---|');
+      for (const x of s.http.results) p(`| ${x.concurrency} | ${x.send.requests_per_s} | ${x.send.p50_ms} / ${x.send.p99_ms} | ${x.healthz.requests_per_s} | ${x.healthz.p99_ms} | ${x.ratio} | ${x.send.non2xx} |`);
+      p();
+    }
+  }
+
+  if (s.connections) {
+    p(`## 4. ${s.connections.title}`);
+    if (s.connections.error) p(`Failed: \`${s.connections.error.split('\n')[0]}\``);
+    else {
+      p(`Authenticated idle sockets, each joined to \`user:<id>\`, \`family:<id>\` (presence) and its family conversation, opened from ${s.connections.settings.workers} client processes over 127.0.0.1-4. Then every socket drops, one message lands in every conversation, and all return with \`after_seq\`.`);
+      p();
+      p('| sockets | connected | join all (s) | join p99 (ms) | server RSS before → after (MB) | KB/socket | storm: back and caught up (s) | storm errors | not caught up |');
+      p('|---|---|---|---|---|---|---|---|---|');
+      for (const x of s.connections.results) p(`| ${x.sockets}${x.sockets < x.wanted ? ` (of ${x.wanted})` : ''} | ${x.connected} | ${x.join_all_s} | ${x.join_ms_p99_worst_worker} | ${x.rss_before_mb} → ${x.rss_after_mb} | ${x.kb_per_socket} | ${x.storm_all_back_s} | ${x.storm_errors} | ${x.storm_missing_catch_up} |`);
+      p();
+      const biggest = s.connections.results.at(-1);
+      if (biggest) t.push([`idle sockets ≤ 20 KB each (at 20,000)`, `${biggest.kb_per_socket} KB at ${biggest.connected}`, biggest.wanted === 20000 && biggest.connected >= 19_000 ? biggest.kb_per_socket <= 20 : null]);
+    }
+  }
+
+  if (s.history) {
+    p(`## 5. ${s.history.title}`);
+    if (s.history.error) p(`Failed: \`${s.history.error.split('\n')[0]}\``);
+    else {
+      const h = s.history;
+      p(`One conversation bulk-loaded with ${h.deep.depth} messages (${h.bulk_load_s} s), another with ${h.shallow.depth}; ${h.settings.requests} sequential requests of 50 messages per page over HTTP keep-alive. Ceiling: the same page at depth ${h.shallow.depth}.`);
+      p();
+      p(`| page | depth ${h.deep.depth} p50/p99 (ms) | depth ${h.shallow.depth} p50/p99 (ms) | ratio (p99) |`);
+      p('|---|---|---|---|');
+      for (const n of ['latest', 'middle', 'early']) p(`| ${n} | ${h.deep[n].p50} / ${h.deep[n].p99} | ${h.shallow[n].p50} / ${h.shallow[n].p99} | ${h.ratio_p99[n]} |`);
+      p();
+      const worst = Math.max(...['latest', 'middle', 'early'].map((n) => h.deep[n].p99));
+      const worstRatio = Math.max(...Object.values(h.ratio_p99));
+      t.push([`history page p99 < 5 ms at depth ${h.deep.depth}`, `${worst} ms`, h.deep.depth >= 1_000_000 ? worst < 5 : null]);
+      t.push(['history p99 ≤ 1.5× depth 1,000', `${worstRatio}×`, worstRatio <= 1.5]);
+    }
+  }
+
+  if (s.footprint) {
+    p(`## 6. ${s.footprint.title}`);
+    if (s.footprint.error) p(`Failed: \`${s.footprint.error.split('\n')[0]}\``);
+    else {
+      const fp = s.footprint;
+      p('| database | RSS after start (MB) | RSS idle with 100 sockets (MB) |');
+      p('|---|---|---|');
+      p(`| PostgreSQL | ${fp.postgres.after_start_mb} | ${fp.postgres.idle_100_sockets_mb} |`);
+      p(`| embedded (PGlite) | ${fp.pglite.after_start_mb} | ${fp.pglite.idle_100_sockets_mb} |`);
+      p();
+      p(`Steady load (PostgreSQL): ${fp.steady.rate} msg/s for ${fp.steady.seconds} s over the 100 sockets (${fp.steady.sent} sent, ${fp.steady.lost} lost, p99 delivery ${fp.steady.delivered_p99_ms} ms): RSS ${fp.steady.rss_before_mb} → ${fp.steady.rss_after_mb} MB (growth ${fp.steady.growth_mb} MB).`);
+      p();
+      p('PostgreSQL sockets belong to 100 users in 20 families; on PGlite they are 100 sockets of the one admin created through `POST /api/v1/setup` (the embedded database cannot be seeded from outside the server process).');
+      p();
+    }
+  }
+
+  p('## Targets');
+  p();
+  p('| target | measured | |');
+  p('|---|---|---|');
+  for (const [name, value, ok] of t) p(`| ${name} | ${value} | ${r.mode === 'quick' ? '—' : mark(ok)} |`);
+  p();
+  p('A --quick run judges no target (it is too small). "—" means this run could not judge the target (the limit of the machine was hit, or the run was too small). Speed never fails the run.');
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,454 @@
+// The six benchmark scenarios. Each returns a plain object for the JSON report; `problems` lists errors,
+// lost and duplicated messages (the only things that fail a run).
+import { fork, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { Conn } from './client.js';
+import { openGroups, runStep, stepUp } from './load.js';
+import { bulkMessages, createDatabase, now, root, round, seed, sleep, startServer, summarize, track } from './lib.js';
+
+/** Starts the bare `ws` relay (the ceiling) as its own process. */
+async function startRelay() {
+  const port = 5600 + Math.floor(Math.random() * 300);
+  const child = track(spawn(process.execPath, [join(root, 'bench', 'src', 'relay.js'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const [line] = await once(child.stdout, 'data');
+  if (!String(line).includes('ready')) throw new Error('relay did not start');
+  return {
+    wsUrl: `ws://127.0.0.1:${port}/socket/websocket`,
+    async stop() {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** A server on a fresh PostgreSQL database, seeded with `families` x `size` users; cleaned up by `stop`. */
+async function seededServer(families, size, env) {
+  const db = await createDatabase();
+  const server = await startServer({ databaseUrl: db.url, env });
+  const data = await seed(db.url, families, size);
+  return {
+    db,
+    server,
+    data,
+    async stop() {
+      await server.stop();
+      await db.drop();
+    },
+  };
+}
+
+const familyGroups = (data) =>
+  data.families.map((f) => ({ topic: `message:family:${f.conversationId}`, users: f.users, conversationId: f.conversationId }));
+
+/** A step is overloaded when its acks queue for over a second: error replies there are findings, not failures. */
+export const overloaded = (s) => (s.ack_ms.p99 ?? 0) > 1000;
+
+function check(problems, label, s, findings) {
+  if (s.errors > 0) {
+    const line = `${label}: ${s.errors} send error replies ${JSON.stringify(s.error_reasons)}`;
+    if (overloaded(s) && findings) findings.push(`${line} while overloaded (ack p99 ${s.ack_ms.p99} ms)`);
+    else problems.push(line);
+  }
+  if (s.lost > 0) problems.push(`${label}: ${s.lost} messages not delivered to every member`);
+  if (s.duplicates > 0) problems.push(`${label}: ${s.duplicates} duplicated deliveries`);
+}
+
+/** Sends/deliveries at a fixed rate then stepping up, on the server and on the bare relay; raw PG ceiling. */
+export async function sendDelivery(o, log) {
+  const problems = [];
+  const findings = [];
+  const s = await seededServer(o.families, o.size);
+  const groups = familyGroups(s.data);
+  let server;
+  let relay;
+  let rawPg;
+  try {
+    log(`1. send/delivery: ${o.families * o.size} sockets in ${o.families} conversations of ${o.size}`);
+    const opened = await openGroups(s.server.wsUrl, groups);
+    log(`  fixed rate ${o.fixedRate}/s for ${o.stepMs / 1000} s`);
+    const fixed = await runStep(opened, groups, o.fixedRate, o.stepMs);
+    check(problems, 'send/delivery fixed rate', fixed, findings);
+    log(`  fixed: ack p99 ${fixed.ack_ms.p99} ms, delivered p99 ${fixed.delivered_all_ms.p99} ms, lost ${fixed.lost}`);
+    const steps = await stepUp(opened, groups, o.rates, o.stepMs, 2000, log);
+    for (const st of steps.steps) check(problems, `send/delivery at ${st.offered_rate}/s`, st, findings);
+    await opened.close();
+    server = { fixed, ...steps, peak_deliveries_per_s: Math.max(...steps.steps.map((x) => x.deliveries_per_s)), peak_acked_per_s: peakAcked(steps.steps) };
+
+    log('  ceiling: bare ws relay');
+    relay = await startRelay();
+    const ropened = await openGroups(relay.wsUrl, groups);
+    const rfixed = await runStep(ropened, groups, o.fixedRate, o.stepMs);
+    const rsteps = await stepUp(ropened, groups, o.relayRates, o.stepMs, 2000, log);
+    await ropened.close();
+    await relay.stop();
+    relay = { fixed: rfixed, ...rsteps, peak_deliveries_per_s: Math.max(...rsteps.steps.map((x) => x.deliveries_per_s)), peak_acked_per_s: peakAcked(rsteps.steps) };
+
+    log('  ceiling: raw PostgreSQL, the send statement from a pool of 10');
+    rawPg = await rawPostgres(s.db.url, s.data, o.rawPgMs, o.rawPgConcurrency);
+    log(`  raw PG: ${rawPg.statements_per_s} statements/s, p99 ${rawPg.latency_ms.p99} ms`);
+  } finally {
+    await s.stop();
+  }
+  return { settings: o, server, relay, raw_pg: rawPg, problems, findings };
+}
+
+const peakAcked = (steps) => Math.max(...steps.map((x) => round(x.acked / (x.sent / x.achieved_send_rate), 0)));
+
+/** The server's send statement (server/src/chat/messages.ts), run straight from a `pg` pool of 10. */
+async function rawPostgres(url, data, ms, concurrency) {
+  const poolPg = new pg.Pool({ connectionString: url, max: 10 });
+  const lat = [];
+  let n = 0;
+  let errors = 0;
+  const start = now();
+  const text = `WITH conv AS (
+      SELECT c.id, c.type FROM conversations c
+      JOIN participants p ON p.conversation_id = c.id AND p.user_id = $1
+      WHERE c.id = $2
+    ), allowed AS (
+      SELECT conv.id, conv.type FROM conv WHERE conv.type <> 'direct' OR EXISTS (
+        SELECT 1 FROM participants o
+        JOIN memberships m1 ON m1.user_id = o.user_id
+        JOIN memberships m2 ON m2.family_id = m1.family_id AND m2.user_id = $1
+        WHERE o.conversation_id = conv.id AND o.user_id <> $1)
+    ), bump AS (
+      UPDATE conversations c SET last_seq = c.last_seq + 1, last_message_at = now()
+      FROM allowed WHERE c.id = allowed.id
+        AND ($3::text IS NULL OR NOT EXISTS (SELECT 1 FROM messages
+             WHERE conversation_id = $2 AND sender_id = $1 AND client_id = $3))
+      RETURNING c.last_seq, c.last_message_at, allowed.type
+    ), msg AS (
+      INSERT INTO messages (id, conversation_id, seq, sender_id, body, client_id, inserted_at)
+      SELECT $4, $2, bump.last_seq, $1, $5, $3, bump.last_message_at
+      FROM bump RETURNING *
+    ), seen AS (
+      UPDATE participants p SET hidden = false,
+        last_read_seq = CASE WHEN p.user_id = $1 THEN GREATEST(p.last_read_seq, msg.seq) ELSE p.last_read_seq END
+      FROM msg WHERE p.conversation_id = $2 AND (p.hidden OR p.user_id = $1)
+    )
+    SELECT msg.*, (SELECT type FROM bump) AS type FROM msg`;
+  let k = 0;
+  const worker = async () => {
+    while (now() - start < ms) {
+      const f = data.families[k++ % data.families.length];
+      const u = f.users[k % f.users.length];
+      const t0 = now();
+      try {
+        await poolPg.query(text, [u.id, f.conversationId, randomUUID(), randomUUID(), 'raw pg bench']);
+        lat.push(now() - t0);
+        n++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const secs = (now() - start) / 1000;
+  await poolPg.end();
+  return { concurrency, statements: n, errors, statements_per_s: round(n / secs, 0), latency_ms: summarize(lat) };
+}
+
+/** One family conversation with many members: deliveries/s and p99, on the server and on the relay. */
+export async function fanOut(o, log) {
+  const problems = [];
+  const findings = [];
+  const s = await seededServer(1, o.members);
+  const groups = familyGroups(s.data);
+  let server;
+  let relayResult;
+  try {
+    log(`2. fan-out: one conversation with ${o.members} members`);
+    const opened = await openGroups(s.server.wsUrl, groups);
+    server = await stepUp(opened, groups, o.rates, o.stepMs, 2000, log);
+    for (const st of server.steps) check(problems, `fan-out at ${st.offered_rate}/s`, st, findings);
+    server.peak_deliveries_per_s = Math.max(...server.steps.map((x) => x.deliveries_per_s));
+    await opened.close();
+    log('  ceiling: bare ws relay');
+    const relay = await startRelay();
+    const ropened = await openGroups(relay.wsUrl, groups);
+    relayResult = await stepUp(ropened, groups, o.relayRates, o.stepMs, 2000, log);
+    relayResult.peak_deliveries_per_s = Math.max(...relayResult.steps.map((x) => x.deliveries_per_s));
+    await ropened.close();
+    await relay.stop();
+  } finally {
+    await s.stop();
+  }
+  return { settings: o, server, relay: relayResult, problems, findings };
+}
+
+/** HTTP sends with autocannon at several concurrencies; ceiling: /healthz on the same server. */
+export async function httpSend(o, log) {
+  const problems = [];
+  const s = await seededServer(o.families, o.size);
+  const senders = s.data.families.flatMap((f) => f.users.map((u) => ({ token: u.token, conv: f.conversationId })));
+  const results = [];
+  try {
+    log('3. HTTP send with autocannon');
+    for (const c of o.concurrencies) {
+      let k = 0;
+      const send = await autocannon({
+        url: s.server.base,
+        connections: c,
+        duration: o.seconds,
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (req) => {
+              const u = senders[k++ % senders.length];
+              return {
+                ...req,
+                path: `/api/v1/conversations/${u.conv}/messages`,
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${u.token}` },
+                body: JSON.stringify({ body: `http bench ${k}` }),
+              };
+            },
+          },
+        ],
+      });
+      const health = await autocannon({ url: `${s.server.base}/healthz`, connections: c, duration: o.seconds });
+      const row = {
+        concurrency: c,
+        send: ac(send),
+        healthz: ac(health),
+      };
+      row.ratio = round(row.send.requests_per_s / row.healthz.requests_per_s, 3);
+      log(`  c=${c}: send ${row.send.requests_per_s}/s p99 ${row.send.p99_ms} ms (non-2xx ${row.send.non2xx}); healthz ${row.healthz.requests_per_s}/s`);
+      if (row.send.non2xx > 0 || row.send.errors > 0) problems.push(`HTTP send c=${c}: ${row.send.non2xx} non-2xx, ${row.send.errors} errors`);
+      results.push(row);
+    }
+  } finally {
+    await s.stop();
+  }
+  return { settings: o, results, problems };
+}
+
+const ac = (r) => ({
+  requests_per_s: round(r.requests.average, 0),
+  p50_ms: r.latency.p50,
+  p99_ms: r.latency.p99,
+  non2xx: r.non2xx,
+  errors: r.errors + r.timeouts,
+  total: r.requests.total,
+});
+
+/** Idle authenticated sockets: RSS per socket, join time, then a reconnect storm with after_seq. */
+export async function connections(o, log) {
+  const problems = [];
+  const results = [];
+  const fdLimit = o.fdLimit;
+  for (const wanted of o.counts) {
+    const count = Math.min(wanted, fdLimit - 300);
+    const families = Math.ceil(count / 5);
+    const s = await seededServer(families, 5);
+    const users = s.data.families.flatMap((f) => f.users.map((u) => ({ ...u, familyId: f.id, conversationId: f.conversationId }))).slice(0, count);
+    const workers = [];
+    try {
+      log(`4. connections: ${count} idle sockets${count < wanted ? ` (capped from ${wanted}: file-descriptor limit ${fdLimit})` : ''}`);
+      await sleep(1000);
+      const rssBefore = s.server.rss();
+      const per = Math.ceil(users.length / o.workers);
+      for (let w = 0; w < o.workers; w++) {
+        const child = track(fork(join(root, 'bench', 'src', 'conn-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+        const call = (msg) => new Promise((resolve) => {
+          child.once('message', resolve);
+          child.send(msg);
+        });
+        workers.push({ child, call });
+        await call({ cmd: 'init', cfg: { wsUrl: s.server.wsUrl, offset: w, users: users.slice(w * per, (w + 1) * per) } });
+      }
+      const t0 = now();
+      const joined = await Promise.all(workers.map((w) => w.call({ cmd: 'connect' })));
+      const joinElapsed = now() - t0;
+      await sleep(2000);
+      const rssAfter = s.server.rss();
+      const connected = joined.reduce((a, r) => a + (r.connected ?? 0), 0);
+      const joinErrors = joined.reduce((a, r) => a + (r.errors ?? 0), 0);
+      const joinP99 = Math.max(...joined.map((r) => r.join_ms?.p99 ?? 0));
+      log(`  ${connected} joined in ${round(joinElapsed / 1000)} s (errors ${joinErrors}); RSS ${mb(rssBefore)} -> ${mb(rssAfter)} MB, ${round((rssAfter - rssBefore) / Math.max(1, connected) / 1024, 1)} KB/socket`);
+      // The storm: everyone drops; one message lands in every conversation meanwhile; everyone returns with after_seq.
+      const afterSeq = Object.fromEntries(s.data.families.map((f) => [f.conversationId, 0]));
+      await Promise.all(workers.map((w) => w.call({ cmd: 'drop' })));
+      const expectLatest = await oneMessageEach(s.server.base, s.data);
+      const t1 = now();
+      const back = await Promise.all(workers.map((w) => w.call({ cmd: 'reconnect', afterSeq, expectLatest })));
+      const stormMs = now() - t1;
+      const reconnected = back.reduce((a, r) => a + (r.connected ?? 0), 0);
+      const stormErrors = back.reduce((a, r) => a + (r.errors ?? 0), 0);
+      const missing = back.reduce((a, r) => a + (r.missing ?? 0), 0);
+      log(`  reconnect storm: ${reconnected} back and caught up in ${round(stormMs / 1000)} s, errors ${stormErrors}, missing catch-up ${missing}`);
+      const row = {
+        wanted,
+        sockets: count,
+        connected,
+        join_errors: joinErrors,
+        join_error_reasons: Object.assign({}, ...joined.map((r) => r.reasons)),
+        join_all_s: round(joinElapsed / 1000),
+        join_ms_p99_worst_worker: round(joinP99),
+        rss_before_mb: mb(rssBefore),
+        rss_after_mb: mb(rssAfter),
+        kb_per_socket: round((rssAfter - rssBefore) / Math.max(1, connected) / 1024, 1),
+        storm_reconnected: reconnected,
+        storm_all_back_s: round(stormMs / 1000),
+        storm_errors: stormErrors,
+        storm_error_reasons: Object.assign({}, ...back.map((r) => r.reasons)),
+        storm_missing_catch_up: missing,
+      };
+      if (joinErrors > 0) problems.push(`connections ${count}: ${joinErrors} join errors`);
+      if (stormErrors > 0) problems.push(`connections ${count}: ${stormErrors} reconnect errors`);
+      if (missing > 0) problems.push(`connections ${count}: ${missing} sockets not caught up after reconnect`);
+      results.push(row);
+    } finally {
+      for (const w of workers) {
+        w.child.send({ cmd: 'exit' });
+        await once(w.child, 'exit');
+      }
+      await s.stop();
+    }
+  }
+  return { settings: o, results, problems };
+}
+
+/** Sends one message into every conversation over HTTP (20 at a time); returns the expected latest seq. */
+async function oneMessageEach(base, data) {
+  const out = {};
+  let i = 0;
+  const work = async () => {
+    while (i < data.families.length) {
+      const f = data.families[i++];
+      const res = await fetch(`${base}/api/v1/conversations/${f.conversationId}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${f.users[0].token}` },
+        body: JSON.stringify({ body: 'while you were away' }),
+      });
+      const body = await res.json();
+      out[f.conversationId] = body.data.seq;
+    }
+  };
+  await Promise.all(Array.from({ length: 20 }, work));
+  return out;
+}
+
+const mb = (bytes) => round(bytes / 1024 / 1024, 1);
+
+/** History pages at depth: latest, middle (`before`), early (`after`); compared with depth 1,000. */
+export async function history(o, log) {
+  const problems = [];
+  const s = await seededServer(2, 2);
+  const [deep, shallow] = s.data.families;
+  const out = {};
+  try {
+    log(`5. history: bulk-loading ${o.depth} messages`);
+    const t0 = now();
+    await bulkMessages(s.db.url, deep.conversationId, deep.users[0].id, o.depth);
+    await bulkMessages(s.db.url, shallow.conversationId, shallow.users[0].id, o.shallowDepth);
+    out.bulk_load_s = round((now() - t0) / 1000);
+    for (const [label, fam, depth] of [
+      ['deep', deep, o.depth],
+      ['shallow', shallow, o.shallowDepth],
+    ]) {
+      const base = `${s.server.base}/api/v1/conversations/${fam.conversationId}/messages`;
+      const headers = { authorization: `Bearer ${fam.users[1].token}` };
+      const pages = { latest: '', middle: `?before=${Math.floor(depth / 2)}`, early: '?after=10' };
+      out[label] = { depth };
+      for (const [name, q] of Object.entries(pages)) {
+        for (let w = 0; w < 20; w++) await fetch(base + q, { headers }).then((r) => r.arrayBuffer());
+        const lat = [];
+        for (let i = 0; i < o.requests; i++) {
+          const t = now();
+          const res = await fetch(base + q, { headers });
+          const body = await res.json();
+          lat.push(now() - t);
+          if (res.status !== 200 || body.data.length !== 50) {
+            problems.push(`history ${label} ${name}: status ${res.status}, ${body.data?.length} messages`);
+            break;
+          }
+        }
+        out[label][name] = summarize(lat);
+      }
+    }
+    out.ratio_p99 = {};
+    for (const name of ['latest', 'middle', 'early']) out.ratio_p99[name] = round(out.deep[name].p99 / out.shallow[name].p99, 2);
+    log(`  p99 deep: ${['latest', 'middle', 'early'].map((n) => `${n} ${out.deep[n].p99} ms`).join(', ')}; ratio to depth ${o.shallowDepth}: ${JSON.stringify(out.ratio_p99)}`);
+  } finally {
+    await s.stop();
+  }
+  return { settings: o, ...out, problems };
+}
+
+/** Server RSS after start and with 100 idle sockets, on PostgreSQL and PGlite; growth under steady load. */
+export async function footprint(o, log) {
+  const problems = [];
+  const out = {};
+  log('6. footprint');
+  // PostgreSQL
+  {
+    const s = await seededServer(20, 5);
+    try {
+      await sleep(1500);
+      const start = s.server.rss();
+      const groups = familyGroups(s.data);
+      const opened = await openGroups(s.server.wsUrl, groups);
+      await sleep(2000);
+      const idle = s.server.rss();
+      out.postgres = { after_start_mb: mb(start), idle_100_sockets_mb: mb(idle) };
+      log(`  postgres: ${mb(start)} MB after start, ${mb(idle)} MB idle with 100 sockets`);
+      // Steady load: the fixed rate for o.steadyMs, RSS before and after.
+      await runStep(opened, groups, o.steadyRate, Math.min(5000, o.steadyMs));
+      const before = s.server.rss();
+      const st = await runStep(opened, groups, o.steadyRate, o.steadyMs, 10_000);
+      await sleep(2000);
+      const after = s.server.rss();
+      check(problems, 'footprint steady load', st);
+      out.steady = {
+        rate: o.steadyRate,
+        seconds: o.steadyMs / 1000,
+        sent: st.sent,
+        lost: st.lost,
+        delivered_p99_ms: st.delivered_all_ms.p99,
+        rss_before_mb: mb(before),
+        rss_after_mb: mb(after),
+        growth_mb: mb(after - before),
+      };
+      log(`  steady ${o.steadyRate}/s for ${o.steadyMs / 1000} s: RSS ${mb(before)} -> ${mb(after)} MB`);
+      await opened.close();
+    } finally {
+      await s.stop();
+    }
+  }
+  // PGlite: set up through the API (no SQL access from outside the process); 100 sockets of the admin.
+  {
+    const server = await startServer({});
+    try {
+      await sleep(1500);
+      const start = server.rss();
+      const res = await fetch(`${server.base}/api/v1/setup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'benchadmin', password: 'bench-password-1', display_name: 'Bench', family_name: 'Bench family' }),
+      });
+      const body = await res.json();
+      if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${JSON.stringify(body)}`);
+      const { token, user, family } = body.data;
+      const conns = [];
+      for (let i = 0; i < 100; i++) {
+        const c = new Conn(server.wsUrl, token);
+        await c.open();
+        await c.join(`user:${user.id}`);
+        await c.join(`family:${family.id}`);
+        conns.push(c);
+      }
+      await sleep(2000);
+      const idle = server.rss();
+      out.pglite = { after_start_mb: mb(start), idle_100_sockets_mb: mb(idle) };
+      log(`  pglite: ${mb(start)} MB after start, ${mb(idle)} MB idle with 100 sockets`);
+      await Promise.all(conns.map((c) => c.close()));
+    } finally {
+      await server.stop();
+    }
+  }
+  return { settings: o, ...out, problems };
+}

@@ -1,0 +1,45 @@
+/**
+ * Object types of the Famichat API, taken from the generated OpenAPI types (`api-types.ts`).
+ * @module
+ */
+import type { components } from './api-types.js';
+
+type Schemas = components['schemas'];
+/** A user as others see them. */
+export type User = Schemas['User'];
+/** The caller: a user with preferences and the instance admin flag. */
+export type Me = Schemas['Me'];
+/** A family with the caller's role. */
+export type Family = Schemas['Family'];
+/** A family with its members and its family conversation. */
+export type FamilyDetail = Schemas['FamilyDetail'];
+/** A family member and their role. */
+export type Member = Schemas['Member'];
+/** A conversation as the caller sees it (title, unread count, last message). */
+export type Conversation = Schemas['Conversation'];
+/** A message; `seq` increases by one per message in its conversation. */
+export type Message = Schemas['Message'];
+/** A login session of the caller. */
+export type Session = Schemas['Session'];
+/** A new invite: its token makes the link `/invite/<token>`. */
+export type Invite = Schemas['Invite'];
+/** A theme: design tokens. */
+export type Theme = Schemas['Theme'];
+/** The deployment's white-label settings. */
+export type Branding = Schemas['Branding'];
+/** The envelope's meta object. */
+export type Meta = Schemas['Meta'];
+/** A family role. */
+export type Role = Member['role'];
+/** What login, register and setup return. */
+export interface AuthResult {
+  user: Me | User;
+  token: string;
+  session_id?: string;
+  family?: Family;
+}
+/** A page of messages and its paging info. */
+export interface MessagePage {
+  messages: Message[];
+  hasMore: boolean;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, createApi } from '../src/index.js';
+
+const meta = { request_id: 'r', trace_id: '0'.repeat(32), duration_ms: 1 };
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+function recording(respond: (url: string, init: RequestInit) => Response | Promise<Response>) {
+  const calls: Array<{ url: string; init: RequestInit }> = [];
+  const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    calls.push({ url, init: init ?? {} });
+    return respond(url, init ?? {});
+  }) as typeof fetch;
+  return { calls, fetchImpl };
+}
+
+describe('createApi', () => {
+  it('sends the bearer token and JSON body, and unwraps the envelope', async () => {
+    const { calls, fetchImpl } = recording(() => json(201, { data: { id: 'm1', seq: 1 }, meta }));
+    const api = createApi({ baseUrl: 'http://h/', getToken: () => 'tok', fetch: fetchImpl });
+    const message = await api.sendMessage('c/1', 'hi', 'cid');
+    expect(message).toEqual({ id: 'm1', seq: 1 });
+    expect(calls[0]!.url).toBe('http://h/api/v1/conversations/c%2F1/messages');
+    expect(calls[0]!.init.method).toBe('POST');
+    expect(calls[0]!.init.headers).toMatchObject({ authorization: 'Bearer tok', 'content-type': 'application/json' });
+    expect(JSON.parse(calls[0]!.init.body as string)).toEqual({ body: 'hi', client_id: 'cid' });
+  });
+
+  it('throws a typed ApiError with code, status, message and details', async () => {
+    const { fetchImpl } = recording(() =>
+      json(422, { error: { code: 'validation_failed', message: 'The request is not valid.', details: { fields: { username: 'too short' } } }, meta }),
+    );
+    const api = createApi({ fetch: fetchImpl });
+    const error = await api.login({ username: 'a', password: 'b' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ code: 'validation_failed', status: 422, message: 'The request is not valid.' });
+    expect((error as ApiError).fields).toEqual({ username: 'too short' });
+  });
+
+  it('reports a 401 on an authenticated call (the session ended), but not on a failed login', async () => {
+    let ended = 0;
+    const { fetchImpl } = recording(() => json(401, { error: { code: 'unauthorized', message: 'no' }, meta }));
+    let token: string | null = null;
+    const api = createApi({ fetch: fetchImpl, getToken: () => token, onUnauthorized: () => ended++ });
+    await expect(api.login({ username: 'a', password: 'b' })).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(ended).toBe(0);
+    token = 'old';
+    await expect(api.me()).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
+    expect(ended).toBe(1);
+  });
+
+  it('returns paging info with message pages and builds the keyset query', async () => {
+    const { calls, fetchImpl } = recording(() => json(200, { data: [{ seq: 4 }], meta: { ...meta, page: { has_more: true, first_seq: 4, last_seq: 4 } } }));
+    const page = await createApi({ fetch: fetchImpl }).messages('c1', { before: 5, limit: 1 });
+    expect(page).toEqual({ messages: [{ seq: 4 }], hasMore: true });
+    expect(calls[0]!.url).toBe('/api/v1/conversations/c1/messages?limit=1&before=5');
+  });
+
+  it('maps 204, network failures and non-JSON errors', async () => {
+    const ok = createApi({ fetch: recording(() => new Response(null, { status: 204 })).fetchImpl });
+    await expect(ok.logout()).resolves.toBeUndefined();
+    const down = createApi({ fetch: (() => Promise.reject(new TypeError('Failed to fetch'))) });
+    await expect(down.me()).rejects.toMatchObject({ code: 'network', status: 0 });
+    const proxy = createApi({ fetch: recording(() => new Response('<html>Bad gateway</html>', { status: 503 })).fetchImpl });
+    await expect(proxy.me()).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+  });
+});

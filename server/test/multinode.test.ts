@@ -1,0 +1,330 @@
+// Two real server processes (the compiled server, `node server/dist/main.js`) on one PostgreSQL and one
+// Redis: messages, conversation updates and presence cross nodes, and a crashed node's users go offline.
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import type { Channel, Socket } from 'phoenix';
+import { Presence as ClientPresence } from 'phoenix';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestDatabase } from './helpers/db.js';
+import { createTestDatabase } from './helpers/db.js';
+import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+/** A node silent this long is forgotten (checked every third of it); shortened from the 15 s default to keep the test quick. */
+const NODE_TIMEOUT_MS = 3_000;
+
+interface Node {
+  name: string;
+  child: ChildProcess;
+  http: string;
+  ws: string;
+  output(): string;
+}
+
+interface Person {
+  id: string;
+  token: string;
+}
+
+const nodes: Node[] = [];
+const sockets: Socket[] = [];
+let db: TestDatabase | undefined;
+let dataDir: string | undefined;
+let a: Node;
+let b: Node;
+let c: Node;
+let admin: Person;
+let bob: Person;
+let familyId: string;
+let conv: string;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts one server process and resolves once it logs that it is listening. */
+async function startNode(name: string, databaseUrl: string): Promise<Node> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL,
+      // The "listening" line is logged at info level.
+      LOG_LEVEL: 'info',
+      FAMICHAT_DATA_DIR: dataDir!,
+      FAMICHAT_SEND_BURST: '1000',
+      FAMICHAT_SEND_PER_MINUTE: '100000',
+      FAMICHAT_PRESENCE_NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const node: Node = { name, child, http: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}/socket`, output: () => output };
+  nodes.push(node);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`node ${name} did not start within 30 s:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Famichat is listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`node ${name} exited (${code ?? signal}) before listening:\n${output}`));
+    });
+  });
+  return node;
+}
+
+/** A JSON request to a node; returns status and parsed body. */
+async function api(node: Node, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${node.http}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Registers a new member of the family through `node`'s HTTP API. */
+async function addMember(node: Node, name: string): Promise<Person> {
+  const invite = await api(node, 'POST', `/api/v1/families/${familyId}/invites`, admin.token, { role: 'member' });
+  expect(invite.status).toBe(201);
+  const res = await api(node, 'POST', '/api/v1/auth/register', undefined, {
+    invite_token: invite.body.data.token,
+    username: name,
+    password: 'correct horse',
+    display_name: name,
+  });
+  expect(res.status).toBe(201);
+  return { id: res.body.data.user.id, token: res.body.data.token };
+}
+
+async function open(node: Node, person: Person): Promise<Socket> {
+  const socket = await connect(node.ws, person.token);
+  sockets.push(socket);
+  return socket;
+}
+
+/** Joins `family:<id>` with the client's Presence; `until` waits for the user-id list to satisfy a test. */
+async function watchFamily(socket: Socket) {
+  const channel: Channel = socket.channel(`family:${familyId}`, {});
+  const presence = new ClientPresence(channel);
+  const users = () => new Map(presence.list((key: string, p: { metas: any[] }) => [key, p.metas] as const));
+  const checks = new Set<() => void>();
+  presence.onSync(() => {
+    for (const check of [...checks]) check();
+  });
+  await new Promise<void>((resolve, reject) => {
+    channel
+      .join()
+      .receive('ok', () => resolve())
+      .receive('error', (response: unknown) => reject(new Error(`join refused: ${JSON.stringify(response)}`)))
+      .receive('timeout', () => reject(new Error('join timeout')));
+  });
+  const until = (test: (u: Map<string, any[]>) => boolean, timeoutMs = 5000) =>
+    new Promise<Map<string, any[]>>((resolve, reject) => {
+      const check = () => {
+        if (!test(users())) return;
+        checks.delete(check);
+        clearTimeout(timer);
+        resolve(users());
+      };
+      const timer = setTimeout(() => {
+        checks.delete(check);
+        reject(new Error(`presence never matched; last list: ${JSON.stringify([...users()])}`));
+      }, timeoutMs);
+      checks.add(check);
+      check();
+    });
+  return { channel, users, until };
+}
+
+function killAll(): void {
+  for (const socket of sockets) socket.disconnect();
+  for (const node of nodes) if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill('SIGKILL');
+}
+// Even if the test process itself goes down, no server is left running.
+process.on('exit', killAll);
+
+beforeAll(async () => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the server first (npm run build)`);
+  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (error) {
+    throw new Error(
+      `Redis is not reachable at ${REDIS_URL} (${String(error)}): the multi-node tests need a running Redis ` +
+        '(scripts/services.sh starts it; install it with apt-get install -y redis-server).',
+      { cause: error },
+    );
+  } finally {
+    probe.disconnect();
+  }
+  db = await createTestDatabase();
+  if (!db.url) throw new Error('the multi-node tests need PostgreSQL (two processes cannot share an embedded PGlite database)');
+  dataDir = mkdtempSync(join(tmpdir(), 'famichat-multinode-'));
+  [a, b, c] = await Promise.all([startNode('A', db.url), startNode('B', db.url), startNode('C', db.url)]);
+
+  const setup = await api(a, 'POST', '/api/v1/setup', undefined, {
+    username: 'grandma',
+    password: 'correct horse',
+    display_name: 'Grandma',
+    family_name: 'Across nodes',
+  });
+  expect(setup.status).toBe(201);
+  admin = { id: setup.body.data.user.id, token: setup.body.data.token };
+  familyId = setup.body.data.family.id;
+  bob = await addMember(a, 'bob');
+  const family = await api(a, 'GET', `/api/v1/families/${familyId}`, admin.token);
+  conv = family.body.data.conversation_id;
+}, 60_000);
+
+afterAll(async () => {
+  killAll();
+  await Promise.all(
+    nodes.map((node) =>
+      node.child.exitCode !== null || node.child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => node.child.once('exit', resolve)),
+    ),
+  );
+  await db?.drop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('two server nodes on one PostgreSQL and one Redis', () => {
+  it('delivers new_msg sent on node A (WebSocket and HTTP) to a subscriber on node B, with conversation_updated', async () => {
+    const onA = await open(a, admin);
+    const onB = await open(b, bob);
+    const sender = await joinChannel(onA, `message:family:${conv}`);
+    const receiver = await joinChannel(onB, `message:family:${conv}`, { after_seq: 0 });
+    const user = await joinChannel(onB, `user:${bob.id}`);
+    const received = collect(receiver.channel, 'new_msg');
+    const echoed = collect(sender.channel, 'new_msg');
+    const updates = collect(user.channel, 'conversation_updated');
+
+    const sent = await push(sender.channel, 'new_msg', { body: 'from node A', client_id: 'a-1' });
+    expect(sent.status).toBe('ok');
+    expect((await received.next()).message).toEqual(sent.response.message);
+    expect((await echoed.next()).message).toEqual(sent.response.message);
+    const update = await updates.next();
+    expect(update.conversation).toMatchObject({
+      id: conv,
+      latest_message_seq: 1,
+      unread_count: 1,
+      last_message: sent.response.message,
+    });
+
+    const http = await api(a, 'POST', `/api/v1/conversations/${conv}/messages`, admin.token, { body: 'over HTTP on A' });
+    expect(http.status).toBe(201);
+    expect((await received.next()).message).toEqual(http.body.data);
+    expect((await echoed.next()).message).toEqual(http.body.data);
+    expect((await updates.next()).conversation).toMatchObject({ id: conv, latest_message_seq: 2, unread_count: 2 });
+
+    // And the other way round: bob on B answers, the admin on A gets it.
+    const reply = await push(receiver.channel, 'new_msg', { body: 'from node B' });
+    expect(reply.status).toBe('ok');
+    const back = await echoed.next();
+    expect(back.message).toEqual(reply.response.message);
+    expect(back.message.seq).toBe(3);
+    expect((await received.next()).message).toEqual(reply.response.message);
+  });
+
+  it('merges presence across nodes: B sees a user connected to A arrive and leave', async () => {
+    const adminOnA = await open(a, admin);
+    // The admin is online on A before anyone on B watches: B learns of them by syncing with A.
+    const adminView = await watchFamily(adminOnA);
+    await adminView.until((u) => u.has(admin.id));
+    const bobView = await watchFamily(await open(b, bob));
+    const both = await bobView.until((u) => u.has(admin.id) && u.has(bob.id));
+    expect(both.get(admin.id)).toEqual(adminView.users().get(admin.id));
+
+    // Carol connects to A while B watches: a diff crosses nodes, and A sees bob (on B) too.
+    const carol = await addMember(a, 'carol');
+    const carolOnA = await open(a, carol);
+    await watchFamily(carolOnA);
+    const withCarol = await bobView.until((u) => u.has(carol.id));
+    expect(withCarol.get(carol.id)).toEqual([{ phx_ref: expect.any(String), online_at: expect.any(String) }]);
+    await adminView.until((u) => u.has(bob.id) && u.has(carol.id));
+
+    carolOnA.disconnect();
+    const after = await bobView.until((u) => !u.has(carol.id));
+    expect([...after.keys()].sort()).toEqual([admin.id, bob.id].sort());
+  });
+
+  it('drops the users of a node stopped with SIGTERM at once, without waiting for the node timeout', async () => {
+    const erin = await addMember(a, 'erin');
+    const erinOnC = await open(c, erin);
+    await watchFamily(erinOnC);
+    const bobView = await watchFamily(await open(b, bob));
+    await bobView.until((u) => u.has(erin.id));
+    const exited = new Promise<number | null>((resolve) => c.child.once('exit', (code) => resolve(code)));
+    const stoppedAt = Date.now();
+    c.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    erinOnC.disconnect();
+    await bobView.until((u) => !u.has(erin.id), 5000);
+    expect(Date.now() - stoppedAt).toBeLessThan(5000);
+  });
+
+  it(
+    'forgets the users of a node killed with SIGKILL within the node timeout, while B keeps working',
+    async () => {
+      const dave = await addMember(a, 'dave');
+      const daveOnA = await open(a, dave);
+      await watchFamily(daveOnA);
+      const bobOnB = await open(b, bob);
+      const bobView = await watchFamily(bobOnB);
+      await bobView.until((u) => u.has(dave.id) && u.has(admin.id));
+
+      const exited = new Promise((resolve) => a.child.once('exit', resolve));
+      a.child.kill('SIGKILL');
+      await exited;
+      const killedAt = Date.now();
+      // Stop the clients of A from retrying a dead port.
+      for (const socket of sockets) if (socket.endPointURL().startsWith(a.ws)) socket.disconnect();
+
+      // No leave can come from a dead node: B drops its users when its heartbeats are overdue.
+      const after = await bobView.until((u) => !u.has(dave.id) && !u.has(admin.id), NODE_TIMEOUT_MS + 10_000);
+      const tookMs = Date.now() - killedAt;
+      expect([...after.keys()]).toEqual([bob.id]);
+      // The timeout, plus at most one sweep interval, plus slack for a loaded machine.
+      expect(tookMs).toBeLessThan(NODE_TIMEOUT_MS + 8_000);
+
+      // B still serves: an HTTP send on B reaches bob's socket on B.
+      const receiver = await joinChannel(bobOnB, `message:family:${conv}`);
+      const received = collect(receiver.channel, 'new_msg');
+      const sent = await api(b, 'POST', `/api/v1/conversations/${conv}/messages`, bob.token, { body: 'A is gone' });
+      expect(sent.status).toBe(201);
+      expect((await received.next()).message).toEqual(sent.body.data);
+    },
+    NODE_TIMEOUT_MS + 30_000,
+  );
+});

@@ -1,0 +1,292 @@
+// The Redis bus against a real Redis: delivery between bus instances (nodes), one Redis subscription per
+// topic per node, unsubscribe, ping, and failures that are reported instead of thrown.
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bus, BusEvent } from '../src/bus/bus.js';
+import { createRedisBus } from '../src/bus/redis.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** A prefix of this run's own, so parallel runs and other test files never see each other's events. */
+const prefix = `famichat-test-${randomBytes(6).toString('hex')}:`;
+
+let admin: Redis;
+const buses: Bus[] = [];
+
+beforeAll(async () => {
+  admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  admin.on('error', () => undefined);
+  try {
+    await admin.connect();
+    await admin.ping();
+  } catch (error) {
+    admin.disconnect();
+    throw new Error(
+      `Redis is not reachable at ${REDIS_URL} (${String(error)}): the Redis bus tests need a running Redis ` +
+        '(scripts/services.sh starts it; install it with apt-get install -y redis-server).',
+      { cause: error },
+    );
+  }
+});
+afterAll(async () => {
+  for (const bus of buses) await bus.close();
+  admin?.disconnect();
+});
+
+/** A bus (a "node") on this run's prefix; closed after all tests. */
+async function node(options: { onError?: (error: unknown) => void; url?: string; prefix?: string } = {}): Promise<Bus> {
+  const bus = await createRedisBus(options.url ?? REDIS_URL, { prefix: options.prefix ?? prefix, ...(options.onError ? { onError: options.onError } : {}) });
+  buses.push(bus);
+  return bus;
+}
+
+/** Waits until Redis reports `count` subscribers of `topic` (subscribing is asynchronous). */
+async function subscribers(topic: string, count: number, redis: Redis = admin, channelPrefix = prefix): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const [, n] = (await redis.pubsub('NUMSUB', channelPrefix + topic)) as [string, number];
+    if (Number(n) === count) return;
+    if (Date.now() > deadline) throw new Error(`${topic} has ${n} Redis subscribers, expected ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Records a topic's events; `next()` waits for the next one. */
+function recorder() {
+  const events: BusEvent[] = [];
+  const waiters: ((event: BusEvent) => void)[] = [];
+  const handler = (event: BusEvent) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter(event);
+    else events.push(event);
+  };
+  const next = (timeoutMs = 3000) =>
+    events.length > 0
+      ? Promise.resolve(events.shift()!)
+      : new Promise<BusEvent>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no event within ${timeoutMs} ms`)), timeoutMs);
+          waiters.push((event) => {
+            clearTimeout(timer);
+            resolve(event);
+          });
+        });
+  return { handler, events, next };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('Redis bus', () => {
+  it('carries an event from one node to another, and to the publishing node itself', async () => {
+    const a = await node();
+    const b = await node();
+    const onA = recorder();
+    const onB = recorder();
+    a.subscribe('room:1', onA.handler);
+    b.subscribe('room:1', onB.handler);
+    await subscribers('room:1', 2);
+    const before = Date.now();
+    await a.publish({ topic: 'room:1', event: 'new_msg', payload: { body: 'héllo 👋', n: 1, nested: { ok: true } }, origin: 'socket-1' });
+    for (const received of [await onB.next(), await onA.next()]) {
+      expect(received).toEqual({
+        topic: 'room:1',
+        event: 'new_msg',
+        payload: { body: 'héllo 👋', n: 1, nested: { ok: true } },
+        origin: 'socket-1',
+        at: expect.any(Number),
+      });
+      expect(received.at).toBeGreaterThanOrEqual(before);
+    }
+  });
+
+  it('delivers events of one topic in the order they were published', async () => {
+    const a = await node();
+    const b = await node();
+    const onB = recorder();
+    b.subscribe('ordered', onB.handler);
+    await subscribers('ordered', 1);
+    for (let i = 0; i < 50; i++) void a.publish({ topic: 'ordered', event: 'n', payload: { i } });
+    const seen: number[] = [];
+    for (let i = 0; i < 50; i++) seen.push((await onB.next()).payload.i as number);
+    expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('shares one Redis subscription between the handlers of a topic, and unsubscribes with the last one', async () => {
+    const a = await node();
+    const b = await node();
+    const first = recorder();
+    const second = recorder();
+    const sentinel = recorder();
+    b.subscribe('sentinel', sentinel.handler);
+    const stopFirst = b.subscribe('shared', first.handler);
+    const stopSecond = b.subscribe('shared', second.handler);
+    await subscribers('shared', 1);
+    await subscribers('sentinel', 1);
+
+    await a.publish({ topic: 'shared', event: 'one', payload: {} });
+    expect((await first.next()).event).toBe('one');
+    expect((await second.next()).event).toBe('one');
+
+    stopFirst();
+    stopFirst(); // calling it twice changes nothing
+    await a.publish({ topic: 'shared', event: 'two', payload: {} });
+    expect((await second.next()).event).toBe('two');
+    await subscribers('shared', 1);
+
+    stopSecond();
+    await subscribers('shared', 0);
+    await a.publish({ topic: 'shared', event: 'three', payload: {} });
+    // Redis delivers to one connection in publish order: once the sentinel arrives, "three" would have too.
+    await a.publish({ topic: 'sentinel', event: 'after', payload: {} });
+    expect((await sentinel.next()).event).toBe('after');
+    expect(first.events).toEqual([]);
+    expect(second.events).toEqual([]);
+
+    // Subscribing again after the last unsubscribe works.
+    const third = recorder();
+    b.subscribe('shared', third.handler);
+    await subscribers('shared', 1);
+    await a.publish({ topic: 'shared', event: 'four', payload: {} });
+    expect((await third.next()).event).toBe('four');
+  });
+
+  it('keeps deployments with different prefixes apart, and ignores a malformed message', async () => {
+    const a = await node();
+    const otherPrefix = `${prefix}other:`;
+    const other = await node({ prefix: otherPrefix });
+    const mine = recorder();
+    const theirs = recorder();
+    a.subscribe('room:2', mine.handler);
+    other.subscribe('room:2', theirs.handler);
+    await subscribers('room:2', 1);
+    await subscribers('room:2', 1, admin, otherPrefix);
+    await admin.publish(`${prefix}room:2`, 'this is not JSON');
+    await other.publish({ topic: 'room:2', event: 'for-other', payload: {} });
+    await a.publish({ topic: 'room:2', event: 'for-mine', payload: {} });
+    expect((await mine.next()).event).toBe('for-mine');
+    expect((await theirs.next()).event).toBe('for-other');
+    expect(mine.events).toEqual([]);
+    expect(theirs.events).toEqual([]);
+  });
+
+  it('answers ping while connected, and after close reports failed publishes to onError without throwing', async () => {
+    const errors: unknown[] = [];
+    const bus = await createRedisBus(REDIS_URL, { prefix, onError: (error) => errors.push(error) });
+    await expect(bus.ping()).resolves.toBeUndefined();
+    await bus.close();
+    await expect(bus.publish({ topic: 'room:3', event: 'late', payload: {} })).resolves.toBeUndefined();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(Error);
+    await expect(bus.ping()).rejects.toThrow();
+  });
+
+  it('refuses to start when Redis cannot be reached, naming where it looked', async () => {
+    const port = await freePort();
+    await expect(createRedisBus(`redis://127.0.0.1:${port}`, { prefix })).rejects.toThrow(`Redis is not reachable at 127.0.0.1:${port}`);
+  });
+
+  describe('when Redis goes away and comes back', () => {
+    let server: ChildProcess | undefined;
+    afterAll(() => {
+      server?.kill('SIGKILL');
+    });
+
+    /** Starts a throwaway redis-server on `port` and waits until it answers. */
+    async function startRedis(port: number): Promise<ChildProcess> {
+      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('Ready to accept connections')) resolve();
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.on('error', (error) => reject(new Error(`redis-server could not be started (${error.message}); install it with apt-get install -y redis-server`)));
+        child.on('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
+      });
+      return child;
+    }
+
+    it('fails publishes fast into onError and ping, then delivers again once Redis is back', async () => {
+      const port = await freePort();
+      const url = `redis://127.0.0.1:${port}`;
+      server = await startRedis(port);
+      const errors: unknown[] = [];
+      const a = await node({ url, onError: (error) => errors.push(error) });
+      const b = await node({ url });
+      const onB = recorder();
+      b.subscribe('room:4', onB.handler);
+      const probe = new Redis(url, { maxRetriesPerRequest: 0 });
+      probe.on('error', () => undefined);
+      await subscribers('room:4', 1, probe);
+      probe.disconnect();
+      await a.publish({ topic: 'room:4', event: 'before', payload: {} });
+      expect((await onB.next()).event).toBe('before');
+
+      const exited = new Promise((resolve) => server!.once('exit', resolve));
+      server.kill('SIGKILL');
+      await exited;
+      const started = Date.now();
+      await expect(a.publish({ topic: 'room:4', event: 'lost', payload: {} })).resolves.toBeUndefined();
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(errors.length).toBeGreaterThanOrEqual(1);
+      await expect(a.ping()).rejects.toThrow();
+
+      // Same port, new server: both connections reconnect and the subscription is restored.
+      server = await startRedis(port);
+      const back = new Redis(url, { maxRetriesPerRequest: 0 });
+      back.on('error', () => undefined);
+      try {
+        await subscribers('room:4', 1, back);
+      } finally {
+        back.disconnect();
+      }
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        try {
+          await a.ping();
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+      await a.publish({ topic: 'room:4', event: 'after', payload: {} });
+      expect((await onB.next()).event).toBe('after');
+      expect(onB.events).toEqual([]);
+    });
+  });
+});
+
+describe('ready', () => {
+  it('resolves once the subscription is active, so an event published right after it is delivered', async () => {
+    const a = await node();
+    const b = await node();
+    const got: BusEvent[] = [];
+    const topic = `ready-${randomBytes(4).toString('hex')}`;
+    const delivered = new Promise<void>((resolve) =>
+      b.subscribe(topic, (event) => {
+        got.push(event);
+        resolve();
+      }),
+    );
+    await b.ready(topic);
+    await a.publish({ topic, event: 'e', payload: { n: 1 } });
+    await delivered;
+    expect(got.map((e) => e.payload)).toEqual([{ n: 1 }]);
+    await expect(b.ready('never-subscribed')).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,99 @@
+import { ConversationList } from './components/ConversationList';
+import { Logo } from './components/ui';
+import { AdminPage } from './pages/Admin';
+import { InvitePage, LoginPage, SetupPage } from './pages/Auth';
+import { ChatView } from './pages/Chat';
+import { NewConversationPage } from './pages/NewConversation';
+import { SettingsPage } from './pages/Settings';
+import { match, navigate, usePath } from './router';
+import { useApp } from './state/app';
+
+export function App() {
+  const path = usePath();
+  const boot = useApp((s) => s.boot);
+  const bootError = useApp((s) => s.bootError);
+  const needsSetup = useApp((s) => s.needsSetup);
+  const me = useApp((s) => s.me);
+
+  if (boot === 'loading') return <p className="loading" role="status">Loading…</p>;
+  if (boot === 'error')
+    return (
+      <main className="auth">
+        <div className="auth-card">
+          <h1>Cannot reach the server</h1>
+          <p className="error" role="alert">{bootError}</p>
+          <button className="primary" onClick={() => location.reload()}>Try again</button>
+        </div>
+      </main>
+    );
+  const invite = match('/invite/:token', path);
+  if (invite && !me) return <InvitePage token={invite.token ?? ''} />;
+  if (needsSetup) return <SetupPage />;
+  if (!me) return <LoginPage />;
+  if (path === '/login' || path === '/setup') {
+    queueMicrotask(() => navigate('/', { replace: true }));
+    return null;
+  }
+  if (invite) {
+    // Logged in already: an invite link is for someone new (the invite page itself moves on after joining).
+    return (
+      <main className="auth">
+        <div className="auth-card">
+          <h1>You are already logged in</h1>
+          <p>
+            This invite link is for someone new. You are logged in as <strong>{me.display_name}</strong>; log out in
+            Settings first to use it for another person.
+          </p>
+          <button className="primary" onClick={() => navigate('/', { replace: true })}>Open the chat</button>
+        </div>
+      </main>
+    );
+  }
+  return <Shell path={path} />;
+}
+
+function Shell({ path }: { path: string }) {
+  const chat = match('/c/:id', path);
+  const status = useApp((s) => s.status);
+  const everConnected = useApp((s) => s.everConnected);
+  const appName = useApp((s) => s.branding?.app_name ?? 'Famichat');
+  const isAdmin = useApp((s) => s.families.some((f) => f.role === 'admin'));
+  const detail = path !== '/';
+  let main;
+  if (chat) main = <ChatView key={chat.id} conversationId={chat.id ?? ''} />;
+  else if (path === '/admin') main = <AdminPage />;
+  else if (path === '/settings') main = <SettingsPage />;
+  else if (path === '/new') main = <NewConversationPage />;
+  else main = <div className="empty-main"><p>Choose a conversation, or start a new one.</p></div>;
+
+  return (
+    <div className="shell" data-view={detail ? 'detail' : 'list'}>
+      {status !== 'open' && everConnected ? (
+        <div className="banner" role="status" aria-live="polite">
+          Reconnecting… Messages you send now will go out when the connection returns.
+        </div>
+      ) : null}
+      <aside className="sidebar" aria-label="Conversations">
+        <header className="topbar">
+          <a href="/" className="brand-link" onClick={(e) => { e.preventDefault(); navigate('/'); }}>
+            <Logo size={28} />
+            <span className="app-name">{appName}</span>
+          </a>
+          <nav className="top-actions" aria-label="Main">
+            {isAdmin ? (
+              <a href="/admin" className="icon-button" onClick={(e) => { e.preventDefault(); navigate('/admin'); }}>
+                Family
+              </a>
+            ) : null}
+            <a href="/settings" className="icon-button" onClick={(e) => { e.preventDefault(); navigate('/settings'); }}>
+              Settings
+            </a>
+          </nav>
+        </header>
+        <ConversationList activeId={chat?.id} />
+      </aside>
+      <main className="main">{main}</main>
+    </div>
+  );
+}
+

@@ -1,0 +1,263 @@
+// The app's state: session, branding, families, conversations, presence, connection status and the
+// outbox, kept in one small external store that React reads with useSyncExternalStore.
+import type {
+  Api,
+  Branding,
+  ConnectionStatus,
+  Conversation,
+  ConversationChannel,
+  FamilyDetail,
+  Me,
+  Message,
+  OutboxEntry,
+  SendResult,
+} from '@famichat/client';
+import { ApiError, Outbox, RealtimeClient, createApi } from '@famichat/client';
+import type { Channel } from 'phoenix';
+import { useSyncExternalStore } from 'react';
+import { cacheBranding, savedPreference, setPreference } from '../theme';
+import { markReadLocally, sortConversations, upsertConversation } from './logic';
+
+const TOKEN_KEY = 'famichat.token';
+
+export interface AppState {
+  boot: 'loading' | 'ready' | 'error';
+  bootError?: string;
+  needsSetup: boolean;
+  branding?: Branding;
+  token?: string;
+  me?: Me;
+  families: FamilyDetail[];
+  conversations: Conversation[];
+  /** Online user ids (all families together). */
+  online: string[];
+  status: ConnectionStatus;
+  /** Whether the socket has been open at least once (before that, no "reconnecting" banner). */
+  everConnected: boolean;
+  outbox: OutboxEntry[];
+  themePref: string;
+  themeId: string;
+}
+
+type Listener = () => void;
+
+export class AppStore {
+  state: AppState = {
+    boot: 'loading',
+    needsSetup: false,
+    families: [],
+    conversations: [],
+    online: [],
+    status: 'closed',
+    everConnected: false,
+    outbox: [],
+    themePref: savedPreference(),
+    themeId: document.documentElement.getAttribute('data-theme') ?? 'light',
+  };
+  readonly api: Api;
+  realtime?: RealtimeClient;
+  outbox?: Outbox;
+  private readonly listeners = new Set<Listener>();
+  private readonly channels = new Map<string, ConversationChannel>();
+  private sessionChannels: Channel[] = [];
+  private presence = new Map<string, string[]>();
+  private readonly sentListeners = new Set<(message: Message) => void>();
+
+  constructor() {
+    this.api = createApi({
+      getToken: () => this.state.token,
+      onUnauthorized: () => this.endSession(),
+    });
+  }
+
+  subscribe = (listener: Listener): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getState = (): AppState => this.state;
+
+  set(patch: Partial<AppState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  /** First load: branding, whether setup is needed, and the saved session. */
+  async boot(): Promise<void> {
+    try {
+      const [branding, setup] = await Promise.all([this.api.branding(), this.api.setupStatus()]);
+      cacheBranding(branding);
+      this.set({ branding, needsSetup: setup.needs_setup, themeId: setPreference(this.state.themePref, branding) });
+      document.title = branding.app_name;
+      const token = readToken();
+      if (token && !setup.needs_setup) {
+        this.set({ token });
+        try {
+          await this.startSession(token);
+        } catch (error) {
+          if (!(error instanceof ApiError && error.code === 'unauthorized')) throw error;
+        }
+      }
+      this.set({ boot: 'ready' });
+    } catch (error) {
+      this.set({ boot: 'error', bootError: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /** After login/register/setup (or with a saved token): load everything and connect the socket. */
+  async startSession(token: string): Promise<void> {
+    writeToken(token);
+    this.set({ token, needsSetup: false });
+    const me = await this.api.me();
+    await Promise.all([this.reloadFamilies(), this.reloadConversations()]);
+    // Connected before `me` is set: views that need the socket render only once it exists.
+    this.connect(token, me);
+    const pref = me.preferences.theme ?? 'system';
+    this.set({ me, themePref: pref, themeId: setPreference(pref, this.state.branding) });
+  }
+
+  private connect(token: string, me: Me): void {
+    this.realtime?.disconnect();
+    const realtime = new RealtimeClient({ url: '/socket', token, onSessionEnded: () => this.endSession() });
+    this.realtime = realtime;
+    this.outbox = new Outbox({
+      send: (entry) => this.sendEntry(entry),
+      onChange: () => this.set({ outbox: this.outbox?.list() ?? [] }),
+      onSent: (_entry, message) => this.sentListeners.forEach((l) => l(message)),
+      storage: localStorage,
+      storageKey: `famichat.outbox.${me.id}`,
+    });
+    this.set({ outbox: this.outbox.list() });
+    realtime.onStatus((status) => {
+      this.set({ status, everConnected: this.state.everConnected || status === 'open' });
+      if (status === 'open') {
+        // Reconnected: reload the list (missed updates) and send what waited; joined chats also flush on rejoin.
+        void this.reloadConversations().catch(() => undefined);
+        void this.outbox?.flush();
+      }
+    });
+    this.sessionChannels.push(
+      realtime.joinUser(me.id, {
+        onCreated: (c) => this.set({ conversations: upsertConversation(this.state.conversations, c) }),
+        onUpdated: (c) => this.set({ conversations: upsertConversation(this.state.conversations, c) }),
+      }),
+    );
+    for (const family of this.state.families) this.joinFamily(family.id);
+    realtime.connect();
+  }
+
+  private joinFamily(familyId: string): void {
+    if (!this.realtime) return;
+    this.sessionChannels.push(
+      this.realtime.joinFamily(familyId, {
+        onPresence: (list) => {
+          this.presence.set(familyId, list.map((p) => p.userId));
+          this.set({ online: [...new Set([...this.presence.values()].flat())] });
+        },
+        onMemberJoined: () => void this.reloadFamilies().catch(() => undefined),
+        onMemberLeft: () => void this.reloadFamilies().catch(() => undefined),
+      }),
+    );
+  }
+
+  /** Sends one outbox entry: over the conversation's channel when joined, else over HTTP when online. */
+  private async sendEntry(entry: OutboxEntry): Promise<SendResult> {
+    const channel = this.channels.get(entry.conversationId);
+    if (channel?.isJoined()) return channel.send(entry.body, entry.clientId);
+    if (this.state.status !== 'open') return { ok: false, retryable: true, reason: 'offline' };
+    try {
+      return { ok: true, message: await this.api.sendMessage(entry.conversationId, entry.body, entry.clientId) };
+    } catch (error) {
+      if (error instanceof ApiError) {
+        const retryable = ['network', 'rate_limited', 'unavailable', 'internal'].includes(error.code);
+        const retryInMs = Number(error.details?.retry_in_ms ?? NaN);
+        return { ok: false, retryable, reason: error.code, ...(Number.isFinite(retryInMs) ? { retryInMs } : {}) };
+      }
+      return { ok: false, retryable: true, reason: 'error' };
+    }
+  }
+
+  /** Calls `listener` with every message the outbox got confirmed (the chat view merges it). */
+  onSent(listener: (message: Message) => void): () => void {
+    this.sentListeners.add(listener);
+    return () => this.sentListeners.delete(listener);
+  }
+
+  /** A chat view registers its joined channel so sends go over it. */
+  registerChannel(conversationId: string, channel: ConversationChannel | undefined): void {
+    if (channel) this.channels.set(conversationId, channel);
+    else this.channels.delete(conversationId);
+  }
+
+  async reloadConversations(): Promise<void> {
+    const list = await this.api.conversations();
+    this.set({ conversations: sortConversations(list) });
+  }
+
+  async reloadFamilies(): Promise<void> {
+    const families = await this.api.families();
+    const details = await Promise.all(families.map((f) => this.api.family(f.id)));
+    const known = new Set(this.state.families.map((f) => f.id));
+    this.set({ families: details });
+    for (const f of details) if (!known.has(f.id) && this.realtime) this.joinFamily(f.id);
+  }
+
+  upsertConversation(c: Conversation): void {
+    this.set({ conversations: upsertConversation(this.state.conversations, c) });
+  }
+
+  markRead(conversationId: string, seq: number): void {
+    this.set({ conversations: markReadLocally(this.state.conversations, conversationId, seq) });
+  }
+
+  async setTheme(pref: string): Promise<void> {
+    this.set({ themePref: pref, themeId: setPreference(pref, this.state.branding) });
+    if (this.state.token) {
+      const me = await this.api.updateMe({ preferences: { theme: pref === 'system' ? null : pref } });
+      this.set({ me });
+    }
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await this.api.logout();
+    } catch {
+      /* the session ends locally whatever the server says */
+    }
+    this.endSession();
+  }
+
+  endSession(): void {
+    this.realtime?.disconnect();
+    this.realtime = undefined;
+    this.outbox = undefined;
+    this.sessionChannels = [];
+    this.channels.clear();
+    this.presence.clear();
+    writeToken(undefined);
+    this.set({ token: undefined, me: undefined, families: [], conversations: [], online: [], outbox: [], status: 'closed', everConnected: false });
+  }
+}
+
+function readToken(): string | undefined {
+  try {
+    return localStorage.getItem(TOKEN_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeToken(token: string | undefined): void {
+  try {
+    if (token) localStorage.setItem(TOKEN_KEY, token);
+    else localStorage.removeItem(TOKEN_KEY);
+  } catch {
+    /* ignore */
+  }
+}
+
+export const store = new AppStore();
+
+export function useApp<T>(select: (s: AppState) => T): T {
+  return useSyncExternalStore(store.subscribe, () => select(store.getState()));
+}
