@@ -5,12 +5,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/ports.js';
 import { rows } from '../src/db/connect.js';
 import type { TestDatabase } from './helpers/db.js';
 import { createTestDatabase } from './helpers/db.js';
@@ -35,16 +35,6 @@ const children: ChildProcess[] = [];
 let db: TestDatabase;
 let dataDir: string;
 let port: number;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port: p } = server.address() as { port: number };
-      server.close(() => resolve(p));
-    });
-  });
-}
 
 /** Starts the server process and resolves once it logs that it is listening. */
 async function startNode(): Promise<Node> {

@@ -3,7 +3,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { Redis } from 'ioredis';
 import type { Channel, Socket } from 'phoenix';
 import { Presence as ClientPresence } from 'phoenix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/ports.js';
 import type { TestDatabase } from './helpers/db.js';
 import { createTestDatabase } from './helpers/db.js';
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
@@ -44,16 +44,6 @@ let admin: Person;
 let bob: Person;
 let familyId: string;
 let conv: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts one server process and resolves once it logs that it is listening. */
 async function startNode(name: string, databaseUrl: string): Promise<Node> {
