@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Res, TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, createFamily, familyConversation, outsider, setupInstance } from './helpers/fixtures.js';
+import { familyConversation, freshFamily, outsider, setupInstance } from './helpers/fixtures.js';
 
 let t: TestApp;
 let admin: Person;
@@ -19,14 +19,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** A fresh family: `people[0]` is its admin, the others are members; nobody else is in it. */
-async function crew(size: number, name = `Crew ${++n}`): Promise<{ familyId: string; people: Person[] }> {
-  const familyId = await createFamily(t, admin, name);
-  const people: Person[] = [];
-  for (let i = 0; i < size; i++) people.push(await addMember(t, admin, familyId, i === 0 ? 'admin' : 'member', `${name} #${i}`));
-  const left = await t.as(admin.token).delete(`/api/v1/families/${familyId}/members/${admin.id}`);
-  expect(left.status).toBe(204);
-  return { familyId, people };
-}
+const crew = (size: number, name = `Crew ${++n}`) => freshFamily(t, admin, size, name);
 
 interface UserJson { id: string; username: string; display_name: string; created_at: string }
 interface MessageJson { id: string; seq: number; sender_id: string; body: string; inserted_at: string; deleted_at: string | null }

@@ -51,11 +51,21 @@ export async function familyConversation(t: TestApp, member: Person, familyId: s
   return res.body.data.conversation_id as string;
 }
 
+/**
+ * A new family of `size` people that `founder` creates and then leaves: `people[0]` is its admin, the
+ * others are members, and nobody else is in it.
+ */
+export async function freshFamily(t: TestApp, founder: Person, size: number, name: string): Promise<{ familyId: string; people: Person[] }> {
+  const familyId = await createFamily(t, founder, name);
+  const people: Person[] = [];
+  for (let i = 0; i < size; i++) people.push(await addMember(t, founder, familyId, i === 0 ? 'admin' : 'member', `${name} #${i}`));
+  const left = await t.as(founder.token).delete(`/api/v1/families/${familyId}/members/${founder.id}`);
+  expect(left.status).toBe(204);
+  return { familyId, people };
+}
+
 /** A person in a family of their own that nobody else is in (created by `admin` then left). */
 export async function outsider(t: TestApp, admin: Person): Promise<Person> {
-  const familyId = await createFamily(t, admin, 'Transit family');
-  const person = await addMember(t, admin, familyId, 'admin');
-  const res = await t.as(admin.token).delete(`/api/v1/families/${familyId}/members/${admin.id}`);
-  expect(res.status).toBe(204);
-  return person;
+  const { people } = await freshFamily(t, admin, 1, 'Transit family');
+  return people[0]!;
 }
