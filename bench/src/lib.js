@@ -71,6 +71,9 @@ let nextPort = 4700 + Math.floor(Math.random() * 200);
  * Starts `node server/dist/main.js` as a child process and waits for /healthz.
  * @param {{databaseUrl?: string, dataDir?: string, env?: Record<string,string>}} opts
  */
+/** Extra node flags for the server process, e.g. `BENCH_SERVER_NODE_ARGS=--cpu-prof` to profile it. */
+const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 export async function startServer(opts = {}) {
   const port = nextPort++;
   let pgliteDir;
@@ -93,7 +96,7 @@ export async function startServer(opts = {}) {
     pgliteDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'famichat-bench-pglite-'));
     env.FAMICHAT_DATA_DIR = pgliteDir;
   }
-  const child = track(spawn(process.execPath, [join(root, 'server', 'dist', 'main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] }));
+  const child = track(spawn(process.execPath, [...serverNodeArgs, join(root, 'server', 'dist', 'main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] }));
   const base = `http://127.0.0.1:${port}`;
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 60_000;

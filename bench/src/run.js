@@ -23,7 +23,7 @@ if (!existsSync(join(root, 'server', 'dist', 'main.js'))) {
 
 const settings = quick
   ? {
-      send: { families: 40, size: 5, fixedRate: 200, rates: [400], relayRates: [400], stepMs: 2000, rawPgMs: 2000, rawPgConcurrency: 20 },
+      send: { families: 40, size: 5, fixedRate: 200, rates: [400], relayRates: [400], stepMs: 2000, rawPgMs: 2000, rawPgConcurrency: 20, rawPgBatch: 20 },
       fanout: { members: 50, rates: [20, 100], relayRates: [100], stepMs: 2000 },
       http: { families: 20, size: 5, concurrencies: [10], seconds: 2 },
       connections: { counts: [300], workers: 2, fdLimit },
@@ -40,6 +40,7 @@ const settings = quick
         stepMs: 10_000,
         rawPgMs: 10_000,
         rawPgConcurrency: 50,
+        rawPgBatch: 20,
       },
       fanout: { members: 200, rates: [10, 25, 50, 100, 250, 500, 750], relayRates: [100, 250, 500, 750, 1000], stepMs: 10_000 },
       http: { families: 200, size: 5, concurrencies: [1, 10, 50, 100], seconds: 10 },
@@ -100,7 +101,7 @@ report.seconds = Math.round((Date.now() - wall) / 1000);
 
 const dir = join(root, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
-const name = quick ? 'quick' : 'latest';
+const name = quick ? 'quick' : only ? 'partial' : 'latest';
 writeFileSync(join(dir, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
 writeFileSync(join(dir, `${name}.md`), renderMarkdown(report));
 console.log(`\nreport: bench/results/${name}.md (${report.seconds} s)`);

@@ -4,6 +4,8 @@ import { fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { Conn } from './client.js';
@@ -87,9 +89,12 @@ export async function sendDelivery(o, log) {
     await relay.stop();
     relay = { fixed: rfixed, ...rsteps, peak_deliveries_per_s: Math.max(...rsteps.steps.map((x) => x.deliveries_per_s)), peak_acked_per_s: peakAcked(rsteps.steps) };
 
-    log('  ceiling: raw PostgreSQL, the send statement from a pool of 10');
-    rawPg = await rawPostgres(s.db.url, s.data, o.rawPgMs, o.rawPgConcurrency);
-    log(`  raw PG: ${rawPg.statements_per_s} statements/s, p99 ${rawPg.latency_ms.p99} ms`);
+    log('  ceiling: raw PostgreSQL, the send statement from a pool of 10, one message per statement, then batches');
+    rawPg = {
+      single: await rawPostgres(s.db.url, s.data, o.rawPgMs, o.rawPgConcurrency, 1),
+      batched: await rawPostgres(s.db.url, s.data, o.rawPgMs, 10, o.rawPgBatch),
+    };
+    for (const r of [rawPg.single, rawPg.batched]) log(`  raw PG, ${r.batch} per statement: ${r.messages_per_s} messages/s, p99 ${r.latency_ms.p99} ms`);
   } finally {
     await s.stop();
   }
@@ -98,58 +103,47 @@ export async function sendDelivery(o, log) {
 
 const peakAcked = (steps) => Math.max(...steps.map((x) => round(x.acked / (x.sent / x.achieved_send_rate), 0)));
 
-/** The server's send statement (server/src/chat/messages.ts), run straight from a `pg` pool of 10. */
-async function rawPostgres(url, data, ms, concurrency) {
+/**
+ * The ceiling of the database alone: the server's own send statement (server/src/chat/send-batch.ts, rendered
+ * by drizzle as the server renders it, prepared as the server prepares it) from a `pg` pool of 10, with
+ * `concurrency` statements in flight, each storing `batch` messages of different members.
+ */
+async function rawPostgres(url, data, ms, concurrency, batch) {
+  const { batchStatement } = await import(pathToFileURL(join(root, 'server', 'dist', 'chat', 'send-batch.js')).href);
+  const dialect = new PgDialect();
   const poolPg = new pg.Pool({ connectionString: url, max: 10 });
+  poolPg.on('connect', (client) => client.query('SET plan_cache_mode = force_generic_plan').catch(() => {}));
   const lat = [];
-  let n = 0;
+  let messages = 0;
+  let statements = 0;
   let errors = 0;
   const start = now();
-  const text = `WITH conv AS (
-      SELECT c.id, c.type FROM conversations c
-      JOIN participants p ON p.conversation_id = c.id AND p.user_id = $1
-      WHERE c.id = $2
-    ), allowed AS (
-      SELECT conv.id, conv.type FROM conv WHERE conv.type <> 'direct' OR EXISTS (
-        SELECT 1 FROM participants o
-        JOIN memberships m1 ON m1.user_id = o.user_id
-        JOIN memberships m2 ON m2.family_id = m1.family_id AND m2.user_id = $1
-        WHERE o.conversation_id = conv.id AND o.user_id <> $1)
-    ), bump AS (
-      UPDATE conversations c SET last_seq = c.last_seq + 1, last_message_at = now()
-      FROM allowed WHERE c.id = allowed.id
-        AND ($3::text IS NULL OR NOT EXISTS (SELECT 1 FROM messages
-             WHERE conversation_id = $2 AND sender_id = $1 AND client_id = $3))
-      RETURNING c.last_seq, c.last_message_at, allowed.type
-    ), msg AS (
-      INSERT INTO messages (id, conversation_id, seq, sender_id, body, client_id, inserted_at)
-      SELECT $4, $2, bump.last_seq, $1, $5, $3, bump.last_message_at
-      FROM bump RETURNING *
-    ), seen AS (
-      UPDATE participants p SET hidden = false,
-        last_read_seq = CASE WHEN p.user_id = $1 THEN GREATEST(p.last_read_seq, msg.seq) ELSE p.last_read_seq END
-      FROM msg WHERE p.conversation_id = $2 AND (p.hidden OR p.user_id = $1)
-    )
-    SELECT msg.*, (SELECT type FROM bump) AS type FROM msg`;
-  let k = 0;
-  const worker = async () => {
+  // Like the server, statements in flight never share a conversation: worker w takes every concurrency-th family.
+  const worker = async (w) => {
+    const mine = data.families.filter((_, i) => i % concurrency === w);
+    let k = 0;
     while (now() - start < ms) {
-      const f = data.families[k++ % data.families.length];
-      const u = f.users[k % f.users.length];
+      const sends = Array.from({ length: batch }, () => {
+        const f = mine[k++ % mine.length];
+        const u = f.users[k % f.users.length];
+        return { id: randomUUID(), conversationId: f.conversationId, senderId: u.id, body: 'raw pg bench', clientId: randomUUID() };
+      });
+      const query = dialect.sqlToQuery(batchStatement(sends));
       const t0 = now();
       try {
-        await poolPg.query(text, [u.id, f.conversationId, randomUUID(), randomUUID(), 'raw pg bench']);
+        const res = await poolPg.query({ name: 'send_messages', text: query.sql, values: query.params });
         lat.push(now() - t0);
-        n++;
+        messages += res.rowCount;
+        statements++;
       } catch {
         errors++;
       }
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   const secs = (now() - start) / 1000;
   await poolPg.end();
-  return { concurrency, statements: n, errors, statements_per_s: round(n / secs, 0), latency_ms: summarize(lat) };
+  return { concurrency, batch, statements, messages, errors, messages_per_s: round(messages / secs, 0), statements_per_s: round(statements / secs, 0), latency_ms: summarize(lat) };
 }
 
 /** One family conversation with many members: deliveries/s and p99, on the server and on the relay. */

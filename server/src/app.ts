@@ -21,6 +21,8 @@ import { registerErrorHandling } from './http/errors.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { brandingRoutes } from './http/routes/branding.js';
 import { watchBranding } from './branding/branding.js';
+import { watchShapes } from './chat/conversation-shapes.js';
+import { watchRevocations } from './accounts/sessions.js';
 import { conversationRoutes } from './http/routes/conversations.js';
 import { familyRoutes } from './http/routes/families.js';
 import { operationRoutes } from './http/routes/operations.js';
@@ -139,8 +141,12 @@ export async function buildApp(
   await app.register(conversationRoutes(domain), { prefix: '/api/v1' });
   await app.register(brandingRoutes(domain), { prefix: '/api/v1' });
   const stopWatchingBranding = watchBranding(domain);
+  const stopWatchingShapes = watchShapes(domain);
+  const stopWatchingRevocations = watchRevocations(domain);
   app.addHook('onClose', (_instance, done) => {
     stopWatchingBranding();
+    stopWatchingShapes();
+    stopWatchingRevocations();
     done();
   });
   const realtime = await registerRealtime(app, domain, deps.realtime);

@@ -139,7 +139,7 @@ describe('PostgreSQL outage', () => {
     expect((await call('GET', '/healthz')).status).toBe(200);
     // The socket stays open; a send over it fails as a reply, not by closing the socket.
     const wsSend = await push(channel, 'new_msg', { body: 'over the socket', client_id: 'ws-during' });
-    expect(wsSend).toMatchObject({ status: 'error', response: { reason: 'unavailable' } });
+    expect(wsSend).toMatchObject({ status: 'error', response: { reason: 'unavailable', retry_in_ms: 5000 } });
     retry.push('ws-during');
     expect(closed).toBe(false);
     expect(socket.isConnected()).toBe(true);

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
+import { addMember, createFamily, familyConversation, outsider, setupInstance } from './helpers/fixtures.js';
+import { AppError } from '../src/errors.js';
+import { sendMessage } from '../src/chat/messages.js';
 
 let t: TestApp;
 let admin: Person;
@@ -59,6 +61,55 @@ describe('sending', () => {
     expect(next.body.data.seq).toBe(before + 2);
   });
 });
+
+describe('group commit', () => {
+  it('stores the sends of one moment together, each with the outcome it would have had alone', async () => {
+    // Dave shares only a second family with the admin; once he leaves it, their direct conversation is closed.
+    const second = await createFamily(t, admin, 'Second');
+    const dave = await addMember(t, admin, second);
+    const direct = (await t.as(admin.token).post('/api/v1/conversations', { type: 'direct', participant_id: dave.id })).body.data.id as string;
+    expect((await t.as(dave.token).delete(`/api/v1/families/${second}/members/${dave.id}`)).status).toBe(204);
+    const stranger = await outsider(t, admin);
+    const group = (await t.as(admin.token).post('/api/v1/conversations', { type: 'group', family_id: familyId, title: 'Batch', participant_ids: [bob.id] })).body.data.id as string;
+    expect((await t.as(bob.token).patch(`/api/v1/conversations/${group}`, { hidden: true })).status).toBe(200);
+
+    // Called in one turn of the event loop: one statement stores them all.
+    const calls = [
+      sendMessage(t.domain, admin.id, group, { body: 'g1' }),
+      sendMessage(t.domain, stranger.id, group, { body: 'intruder' }),
+      sendMessage(t.domain, bob.id, group, { body: 'g2', client_id: 'once' }),
+      sendMessage(t.domain, admin.id, direct, { body: 'closed' }),
+      sendMessage(t.domain, admin.id, group, { body: 'g3' }),
+      sendMessage(t.domain, bob.id, conv, { body: 'elsewhere' }),
+    ];
+    const [g1, intruder, g2, closed, g3, elsewhere] = await Promise.allSettled(calls);
+    expect(code(intruder!)).toBe('not_found');
+    expect(code(closed!)).toBe('no_shared_family');
+    expect([value(g1!)?.message.seq, value(g2!)?.message.seq, value(g3!)?.message.seq]).toEqual([1, 2, 3]);
+    expect(value(elsewhere!)?.message.body).toBe('elsewhere');
+    const stored = await t.as(bob.token).get(`/api/v1/conversations/${group}/messages`);
+    expect(stored.body.data.map((m: { body: string }) => m.body)).toEqual(['g1', 'g2', 'g3']);
+    // Each sender's cursor is at their own last message; the new messages unhid the group for Bob.
+    expect((await t.as(admin.token).get(`/api/v1/conversations/${group}`)).body.data).toMatchObject({ unread_count: 0, latest_message_seq: 3 });
+    expect((await t.as(bob.token).get(`/api/v1/conversations/${group}`)).body.data).toMatchObject({ unread_count: 1, hidden: false });
+    expect((await t.as(admin.token).get(`/api/v1/conversations/${direct}/messages`)).body.data).toEqual([]);
+
+    // A retry of a stored client_id, and twins racing in one statement: each stored once, no seq skipped.
+    const [retry, twin, twinAgain, g6] = await Promise.allSettled([
+      sendMessage(t.domain, bob.id, group, { body: 'g2', client_id: 'once' }),
+      sendMessage(t.domain, bob.id, group, { body: 'g4', client_id: 'twin' }),
+      sendMessage(t.domain, bob.id, group, { body: 'g4', client_id: 'twin' }),
+      sendMessage(t.domain, admin.id, group, { body: 'g5' }),
+    ]);
+    expect(value(retry)).toMatchObject({ created: false, message: value(g2!)?.message });
+    expect([value(twin)?.created, value(twinAgain)?.created]).toEqual([true, false]);
+    expect(value(twinAgain)?.message).toEqual(value(twin)?.message);
+    expect([value(twin)?.message.seq, value(g6)?.message.seq]).toEqual([4, 5]);
+  });
+});
+
+const code = (r: PromiseSettledResult<unknown>) => (r.status === 'rejected' && r.reason instanceof AppError ? r.reason.code : r.status);
+const value = <T>(r: PromiseSettledResult<T>): T | undefined => (r.status === 'fulfilled' ? r.value : undefined);
 
 describe('paging', () => {
   it('returns the latest page ascending, and older pages with before', async () => {

@@ -47,3 +47,24 @@ it('delivers a WebSocket send to every subscriber, sender included, and an HTTP 
   a.disconnect();
   b.disconnect();
 });
+
+it('sends each participant a conversation_updated equal to what GET returns them after a send', async () => {
+  const direct = (await t.as(admin.token).post('/api/v1/conversations', { type: 'direct', participant_id: bob.id })).body.data.id as string;
+  await t.as(admin.token).post(`/api/v1/conversations/${direct}/messages`, { body: 'first' });
+  expect((await t.as(bob.token).patch(`/api/v1/conversations/${direct}`, { hidden: true })).status).toBe(200);
+  const a = await connect(url, admin.token);
+  const b = await connect(url, bob.token);
+  const ua = collect((await joinChannel(a, `user:${admin.id}`)).channel, 'conversation_updated');
+  const ub = collect((await joinChannel(b, `user:${bob.id}`)).channel, 'conversation_updated');
+  const channel = (await joinChannel(a, `message:direct:${direct}`)).channel;
+  const sent = await push(channel, 'new_msg', { body: 'are you there?' });
+  expect(sent.status).toBe('ok');
+  const [forAdmin, forBob] = await Promise.all([ua.next(), ub.next()]);
+  // Each sees the other's name as the title; the sender has nothing unread; the message unhid it for Bob.
+  expect(forAdmin.conversation).toEqual((await t.as(admin.token).get(`/api/v1/conversations/${direct}`)).body.data);
+  expect(forBob.conversation).toEqual((await t.as(bob.token).get(`/api/v1/conversations/${direct}`)).body.data);
+  expect(forAdmin.conversation).toMatchObject({ title: bob.username, unread_count: 0, hidden: false, last_message: sent.response.message });
+  expect(forBob.conversation).toMatchObject({ title: 'Admin', unread_count: 2, hidden: false, latest_message_seq: 2 });
+  a.disconnect();
+  b.disconnect();
+});

@@ -151,7 +151,6 @@ describe('authentication', () => {
 
   it('refuses an expired session with 401', async () => {
     const s = await login(bob.username);
-    expect((await t.as(s.body.data.token).get('/api/v1/me')).status).toBe(200);
     await t.domain.db.execute(sql`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = ${s.body.data.session_id}`);
     expectUnauthorized(await t.as(s.body.data.token).get('/api/v1/me'));
     const listed = await t.as(bob.token).get('/api/v1/me/sessions');
@@ -297,5 +296,24 @@ describe('me', () => {
     expect(reset.status).toBe(200);
     expect(reset.body.data.preferences).toEqual({ theme: null });
     expect((await t.as(d.token).get('/api/v1/me')).body.data.preferences).toEqual({ theme: null });
+  });
+});
+
+describe('on several nodes', () => {
+  it('refuses a token on every node as soon as one node revoked it, though the others had just checked it', async () => {
+    const other = await startTestApp({}, { nodeOf: t });
+    try {
+      const s = await login(carol.username);
+      const token = s.body.data.token as string;
+      // Both nodes have checked (and remember) the token.
+      expect((await t.as(token).get('/api/v1/me')).status).toBe(200);
+      expect((await other.as(token).get('/api/v1/me')).status).toBe(200);
+      expect((await other.as(carol.token).delete(`/api/v1/me/sessions/${s.body.data.session_id}`)).status).toBe(204);
+      expectUnauthorized(await t.as(token).get('/api/v1/me'));
+      expectUnauthorized(await other.as(token).get('/api/v1/me'));
+      expect((await t.as(carol.token).get('/api/v1/me')).status).toBe(200);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -75,24 +75,78 @@ export async function login(
 
 // last_seen_at (and the sliding expiry) is written at most once a minute per session.
 const TOUCH_INTERVAL_MS = 60_000;
+// A node trusts a token it checked for this long; revocations reach every node at once through the bus,
+// so this only bounds how long a revocation lost with the bus (a Redis outage) can go unnoticed.
+const CACHE_TTL_MS = 5_000;
+const CACHE_MAX = 50_000;
+
+/** The bus topic on which every node hears of every revocation (to drop the session from its cache). */
+export const REVOCATIONS_TOPIC = 'session-revocations';
+
+interface CachedSession {
+  caller: Caller;
+  expiresAt: number;
+  lastSeenAt: number;
+  checkedAt: number;
+}
+
+const sessionCaches = new WeakMap<Deps, Map<string, CachedSession>>();
+
+function sessionCache(deps: Deps): Map<string, CachedSession> {
+  let cache = sessionCaches.get(deps);
+  if (!cache) sessionCaches.set(deps, (cache = new Map<string, CachedSession>()));
+  return cache;
+}
+
+function forgetSession(deps: Deps, sessionId: string): void {
+  const cache = sessionCache(deps);
+  for (const [hash, entry] of cache) if (entry.caller.sessionId === sessionId) cache.delete(hash);
+}
+
+/** Drops revoked sessions from this node's cache when any node revokes one (call once per app). */
+export function watchRevocations(deps: Deps): () => void {
+  return deps.bus.subscribe(REVOCATIONS_TOPIC, (event) => {
+    const id = event.payload.session_id;
+    if (typeof id === 'string') forgetSession(deps, id);
+  });
+}
 
 /**
- * Resolves a bearer token to its caller.
+ * Resolves a bearer token to its caller: from this node's cache when it checked the token in the last
+ * few seconds (no query), else from the database.
  * @throws {AppError} `unauthorized` for an unknown, expired or revoked token.
  */
 export async function authenticate(deps: Deps, token: string | undefined): Promise<Caller> {
   if (!token) throw new AppError('unauthorized', 'A bearer token is required.');
-  const row = await firstRow<{ id: string; user_id: string; last_seen_at: Date }>(
-    deps.db,
-    sql`SELECT id, user_id, last_seen_at FROM sessions
-        WHERE token_hash = ${hashToken(token)} AND revoked_at IS NULL AND expires_at > now()`,
-  );
-  if (!row) throw new AppError('unauthorized', 'The token is unknown, expired or revoked.');
-  if (Date.now() - new Date(row.last_seen_at).getTime() > TOUCH_INTERVAL_MS) {
-    await deps.db.execute(sql`UPDATE sessions SET last_seen_at = now(),
-      expires_at = now() + make_interval(secs => ${deps.config.sessionTtlMs / 1000}) WHERE id = ${row.id}`);
+  const hash = hashToken(token);
+  const cache = sessionCache(deps);
+  const now = Date.now();
+  let entry = cache.get(hash);
+  if (!entry || now - entry.checkedAt > CACHE_TTL_MS || now >= entry.expiresAt) {
+    cache.delete(hash);
+    const row = await firstRow<{ id: string; user_id: string; last_seen_at: Date; expires_at: Date }>(
+      deps.db,
+      sql`SELECT id, user_id, last_seen_at, expires_at FROM sessions
+          WHERE token_hash = ${hash} AND revoked_at IS NULL AND expires_at > now()`,
+      'authenticate',
+    );
+    if (!row) throw new AppError('unauthorized', 'The token is unknown, expired or revoked.');
+    entry = {
+      caller: { userId: row.user_id, sessionId: row.id },
+      expiresAt: new Date(row.expires_at).getTime(),
+      lastSeenAt: new Date(row.last_seen_at).getTime(),
+      checkedAt: now,
+    };
+    cache.set(hash, entry);
+    if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
   }
-  return { userId: row.user_id, sessionId: row.id };
+  if (now - entry.lastSeenAt > TOUCH_INTERVAL_MS) {
+    entry.lastSeenAt = now;
+    entry.expiresAt = now + deps.config.sessionTtlMs;
+    await deps.db.execute(sql`UPDATE sessions SET last_seen_at = now(),
+      expires_at = now() + make_interval(secs => ${deps.config.sessionTtlMs / 1000}) WHERE id = ${entry.caller.sessionId}`);
+  }
+  return entry.caller;
 }
 
 /** A session as listed to its owner. */
@@ -132,5 +186,7 @@ export async function revokeSession(deps: Deps, caller: Caller, sessionId: strin
         WHERE id = ${sessionId} AND user_id = ${caller.userId} AND revoked_at IS NULL RETURNING id`,
   );
   if (!row) throw notFound('session');
+  forgetSession(deps, sessionId);
+  await deps.bus.publish({ topic: REVOCATIONS_TOPIC, event: 'revoked', payload: { session_id: sessionId } });
   await deps.bus.publish({ topic: sessionTopic(sessionId), event: 'revoked', payload: {} });
 }

@@ -4,6 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { themeExists } from '../branding/branding.js';
+import { forgetShapes } from '../chat/conversation-shapes.js';
 import type { Executor } from '../db/connect.js';
 import { firstRow } from '../db/connect.js';
 import type { Deps } from '../deps.js';
@@ -117,6 +118,8 @@ export async function updateMe(deps: Deps, userId: string, update: MeUpdate): Pr
         WHERE u.id = ${userId} RETURNING ${USER_COLUMNS}`,
   );
   if (!row) throw notFound('user');
+  // Conversation updates carry participants' names: every node re-reads them.
+  if (displayName !== undefined) await forgetShapes(deps);
   return toMe(row);
 }
 

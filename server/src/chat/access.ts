@@ -51,6 +51,7 @@ export async function requireParticipant(
             JOIN participants p ON p.conversation_id = c.id AND p.user_id = ${userId}
             LEFT JOIN memberships m ON m.family_id = c.family_id AND m.user_id = ${userId}
             WHERE c.id = ${conversationId}`,
+        'require_participant',
       );
       if (!row) throw notFound('conversation');
       return { id: row.id, type: row.type, familyId: row.family_id, role: row.role, familyRole: row.family_role };
@@ -71,6 +72,7 @@ export async function requireFamilyMember(
   const row = await firstRow<{ role: 'admin' | 'member' }>(
     ex,
     sql`SELECT role FROM memberships WHERE family_id = ${familyId} AND user_id = ${userId}`,
+    'require_family_member',
   );
   if (!row) throw notFound('family');
   return row.role;

@@ -4,6 +4,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import type { UserView } from '../accounts/users.js';
 import { toUser } from '../accounts/users.js';
@@ -14,8 +15,10 @@ import { AppError, forbidden, notFound, validationFailed } from '../errors.js';
 import { withSpan } from '../telemetry/tracing.js';
 import type { ConversationType } from './access.js';
 import { isUuid, requireParticipant, shareFamily } from './access.js';
+import type { ConversationShape } from './conversation-shapes.js';
+import { cachedShape, forgetShapes, rememberShape } from './conversation-shapes.js';
 import type { MessageRow, MessageView } from './message-view.js';
-import { MESSAGE_COLUMNS_PREFIXED, toMessage } from './message-view.js';
+import { MESSAGE_COLUMNS_OF_M, MESSAGE_COLUMNS_PREFIXED, toMessage } from './message-view.js';
 
 /** A conversation as one participant sees it. */
 export interface ConversationView {
@@ -107,7 +110,7 @@ function unprefix(row: ConversationWithLast): MessageRow {
   return out as unknown as MessageRow;
 }
 
-function titleOf(c: ConversationRow, participants: UserView[], userId: string): string {
+function titleOf(c: Pick<ConversationShape, 'type' | 'title' | 'family_name'>, participants: UserView[], userId: string): string {
   switch (c.type) {
     case 'self':
       return 'Notes';
@@ -248,9 +251,123 @@ export function viewFor(update: ConversationUpdate, userId: string): Conversatio
   return viewer ? { ...update.conversation, ...viewer } : undefined;
 }
 
+/** Each participant's own state, in conversation order: `[user_id, last_read_seq, hidden]`. */
+export type ViewerRow = [userId: string, lastReadSeq: number, hidden: boolean];
+
+/** SQL for a JSON array of the {@link ViewerRow}s of conversation `conversationId` (a send returns the same). */
+function viewersSql(conversationId: string): SQL {
+  return sql`(SELECT json_agg(json_build_array(p.user_id, p.last_read_seq, p.hidden) ORDER BY p.joined_at, p.user_id)
+    FROM participants p WHERE p.conversation_id = ${conversationId})`;
+}
+
+/** The columns of a conversation's shape (see {@link ConversationShape}), read from `conversations c`. */
+const SHAPE_COLUMNS = sql`c.type, c.title, c.family_id, (SELECT name FROM families WHERE id = c.family_id) AS family_name,
+  c.created_at, (SELECT json_agg(json_build_array(u.id, u.username, u.display_name, u.created_at) ORDER BY p.joined_at, u.id)
+    FROM participants p JOIN users u ON u.id = p.user_id WHERE p.conversation_id = c.id) AS people`;
+
+interface ShapeRow {
+  type: ConversationType;
+  title: string | null;
+  family_id: string | null;
+  family_name: string | null;
+  created_at: string;
+  people: [id: string, username: string, display_name: string, created_at: string][] | null;
+}
+
+function toShape(row: ShapeRow): ConversationShape {
+  return {
+    type: row.type,
+    title: row.title,
+    family_id: row.family_id,
+    family_name: row.family_name,
+    created_at: new Date(row.created_at).toISOString(),
+    participants: (row.people ?? []).map(([id, username, display_name, created]) => toUser({ id, username, display_name, created_at: new Date(created) })),
+  };
+}
+
+/** The shape of a conversation whose participants are `viewers`: from this node's cache, else read (and cached). */
+async function shapeFor(deps: Deps, conversationId: string, viewers: ViewerRow[]): Promise<ConversationShape | undefined> {
+  const cached = cachedShape(deps, conversationId, viewers.map(([id]) => id));
+  if (cached) return cached;
+  const row = await firstRow<ShapeRow>(deps.db, sql`SELECT ${SHAPE_COLUMNS} FROM conversations c WHERE c.id = ${conversationId}`, 'conversation_shape');
+  if (!row) return undefined;
+  const shape = toShape(row);
+  rememberShape(deps, conversationId, shape);
+  return shape;
+}
+
+/** The latest state a conversation update describes. */
+export interface LatestState {
+  lastSeq: number;
+  lastMessage: MessageView | null;
+  lastMessageAt: string | null;
+  /**
+   * Set when the viewer rows were read inside this sender's send, before its own writes: their cursor
+   * is at the new message, and nobody's conversation is hidden any more.
+   */
+  senderId?: string;
+}
+
+/**
+ * Builds the update of a conversation for its participants (or only `onlyUserIds`).
+ * @returns undefined when nobody is left to tell.
+ */
+export function buildUpdate(
+  event: ConversationUpdate['event'],
+  conversationId: string,
+  shape: ConversationShape,
+  viewerRows: ViewerRow[],
+  latest: LatestState,
+  onlyUserIds?: string[],
+): ConversationUpdate | undefined {
+  const viewers: Record<string, ViewerState> = {};
+  for (const [id, lastRead, hidden] of viewerRows) {
+    if (onlyUserIds && !onlyUserIds.includes(id)) continue;
+    const read = id === latest.senderId ? Math.max(lastRead, latest.lastSeq) : lastRead;
+    viewers[id] = {
+      unread_count: Math.max(0, latest.lastSeq - read),
+      hidden: latest.senderId === undefined ? hidden : false,
+      title: titleOf(shape, shape.participants, id),
+    };
+  }
+  const first = Object.keys(viewers)[0];
+  if (first === undefined) return undefined;
+  const conversation: ConversationView = {
+    id: conversationId,
+    type: shape.type,
+    title: viewers[first]!.title,
+    family_id: shape.family_id,
+    participants: shape.participants,
+    latest_message_seq: latest.lastSeq,
+    last_message: latest.lastMessage,
+    last_message_at: latest.lastMessageAt,
+    unread_count: viewers[first]!.unread_count,
+    hidden: viewers[first]!.hidden,
+    created_at: shape.created_at,
+  };
+  return { event, conversation, viewers };
+}
+
+/**
+ * Announces a conversation's state after a send, from the viewer rows the send statement returned:
+ * no query when this node has the conversation's shape cached.
+ */
+export async function announceSent(deps: Deps, message: MessageView, viewerRows: ViewerRow[]): Promise<void> {
+  const shape = await shapeFor(deps, message.conversation_id, viewerRows);
+  if (!shape) return;
+  const latest = { lastSeq: message.seq, lastMessage: message, lastMessageAt: message.inserted_at, senderId: message.sender_id };
+  await publishUpdate(deps, buildUpdate('conversation_updated', message.conversation_id, shape, viewerRows, latest));
+}
+
+async function publishUpdate(deps: Deps, update: ConversationUpdate | undefined): Promise<void> {
+  if (update) {
+    await deps.bus.publish({ topic: CONVERSATION_UPDATES_TOPIC, event: update.event, payload: update as unknown as Record<string, unknown> });
+  }
+}
+
 /**
  * Publishes one event describing a conversation for all its participants (or only `onlyUserIds`):
- * two queries and one bus message, whatever the number of participants.
+ * one query, read fresh (which refreshes this node's cached shape), and one bus message.
  */
 export async function publishConversationUpdate(
   deps: Deps,
@@ -258,19 +375,22 @@ export async function publishConversationUpdate(
   event: ConversationUpdate['event'],
   onlyUserIds?: string[],
 ): Promise<void> {
-  const list = await rows<ConversationWithLast>(deps.db, sql`${CONVERSATION_SELECT} WHERE c.id = ${conversationId}`);
-  const views = await toViews(deps.db, list);
-  const viewers: Record<string, ViewerState> = {};
-  for (const [i, view] of views.entries()) {
-    const viewerId = list[i]!.viewer_id;
-    if (!onlyUserIds || onlyUserIds.includes(viewerId)) {
-      viewers[viewerId] = { unread_count: view.unread_count, hidden: view.hidden, title: view.title };
-    }
-  }
-  const [first] = views;
-  if (!first || Object.keys(viewers).length === 0) return;
-  const update: ConversationUpdate = { event, conversation: first, viewers };
-  await deps.bus.publish({ topic: CONVERSATION_UPDATES_TOPIC, event, payload: update as unknown as Record<string, unknown> });
+  const row = await firstRow<ShapeRow & Partial<MessageRow> & { viewers: ViewerRow[] | null; last_seq: number; last_message_at: string | null }>(
+    deps.db,
+    sql`SELECT ${SHAPE_COLUMNS}, ${viewersSql(conversationId)} AS viewers, c.last_seq, c.last_message_at, ${MESSAGE_COLUMNS_OF_M}
+        FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+        WHERE c.id = ${conversationId}`,
+    'conversation_update',
+  );
+  if (!row) return;
+  const shape = toShape(row);
+  rememberShape(deps, conversationId, shape);
+  const latest: LatestState = {
+    lastSeq: row.last_seq,
+    lastMessage: row.id ? toMessage(row as MessageRow) : null,
+    lastMessageAt: row.last_message_at ? new Date(row.last_message_at).toISOString() : null,
+  };
+  await publishUpdate(deps, buildUpdate(event, conversationId, shape, row.viewers ?? [], latest, onlyUserIds));
 }
 
 /** Tells `userIds`, on their user topics, that a conversation now exists for them. */
@@ -353,7 +473,10 @@ export async function updateConversation(
     }
     if (title !== undefined) await tx.execute(sql`UPDATE conversations SET title = ${title} WHERE id = ${conversationId}`);
   });
-  if (title !== undefined) await announceUpdated(deps, conversationId);
+  if (title !== undefined) {
+    await forgetShapes(deps, conversationId);
+    await announceUpdated(deps, conversationId);
+  }
   return getConversation(deps.db, userId, conversationId);
 }
 

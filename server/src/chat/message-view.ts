@@ -33,6 +33,9 @@ export interface MessageRow {
 /** The columns of a message row. */
 export const MESSAGE_COLUMNS = sql`id, conversation_id, seq, sender_id, body, client_id, inserted_at, edited_at, deleted_at`;
 
+/** The columns of a message row of alias `m`, unprefixed (for a row that has no columns of the same name). */
+export const MESSAGE_COLUMNS_OF_M = sql`m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.client_id, m.inserted_at, m.edited_at, m.deleted_at`;
+
 /** Message columns of alias `m`, prefixed `m_`, for joining the last message into a conversation row. */
 export const MESSAGE_COLUMNS_PREFIXED = sql`m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq,
   m.sender_id AS m_sender_id, m.body AS m_body, m.client_id AS m_client_id, m.inserted_at AS m_inserted_at,

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
-import { firstRow, isUniqueViolation, rows } from '../db/connect.js';
+import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { AppError, conflict, forbidden, notFound, validationFailed } from '../errors.js';
 import { enforce } from '../rate-limit.js';
@@ -16,7 +16,8 @@ import type { ConversationType } from './access.js';
 import { isUuid, requireParticipant } from './access.js';
 import type { MessageRow, MessageView } from './message-view.js';
 import { MESSAGE_COLUMNS as COLUMNS, toMessage } from './message-view.js';
-import { publishConversationUpdate } from './conversations.js';
+import { announceSent, publishConversationUpdate } from './conversations.js';
+import { sendBatcher } from './send-batch.js';
 
 /** The largest message body, in UTF-8 bytes. */
 export const MAX_BODY_BYTES = 8192;
@@ -52,14 +53,10 @@ export interface Sent {
   type: ConversationType;
 }
 
-interface InsertedRow extends MessageRow {
-  type: ConversationType;
-}
-
 /**
  * Sends a message. The message is committed before this returns and before it is broadcast.
- * One statement: access check, direct-conversation family check, seq increment (row lock on the
- * conversation), insert, unhide for everyone, sender's read cursor.
+ * One statement, shared with the node's other sends of the moment: access check, direct-conversation
+ * family check, seq increment (row lock on the conversation), insert, unhide for everyone, sender's read cursor.
  * @throws {AppError} `validation_failed`, `payload_too_large`, `rate_limited`, `not_found`, `no_shared_family`.
  */
 export async function sendMessage(
@@ -78,41 +75,8 @@ export async function sendMessage(
       const clientId = input.client_id ?? null;
       if (clientId !== null && clientId.length > 64) throw validationFailed({ client_id: 'must be at most 64 characters' });
       enforce([deps.limiters.sendBurst, deps.limiters.sendPerMinute], userId, 'messages');
-      let inserted: InsertedRow | undefined;
-      try {
-        inserted = await firstRow<InsertedRow>(
-          deps.db,
-          sql`WITH conv AS (
-                SELECT c.id, c.type FROM conversations c
-                JOIN participants p ON p.conversation_id = c.id AND p.user_id = ${userId}
-                WHERE c.id = ${conversationId}
-              ), allowed AS (
-                SELECT conv.id, conv.type FROM conv WHERE conv.type <> 'direct' OR EXISTS (
-                  SELECT 1 FROM participants o
-                  JOIN memberships m1 ON m1.user_id = o.user_id
-                  JOIN memberships m2 ON m2.family_id = m1.family_id AND m2.user_id = ${userId}
-                  WHERE o.conversation_id = conv.id AND o.user_id <> ${userId})
-              ), bump AS (
-                UPDATE conversations c SET last_seq = c.last_seq + 1, last_message_at = now()
-                FROM allowed WHERE c.id = allowed.id
-                  AND (${clientId}::text IS NULL OR NOT EXISTS (SELECT 1 FROM messages
-                       WHERE conversation_id = ${conversationId} AND sender_id = ${userId} AND client_id = ${clientId}))
-                RETURNING c.last_seq, c.last_message_at, allowed.type
-              ), msg AS (
-                INSERT INTO messages (id, conversation_id, seq, sender_id, body, client_id, inserted_at)
-                SELECT ${randomUUID()}, ${conversationId}, bump.last_seq, ${userId}, ${body}, ${clientId}, bump.last_message_at
-                FROM bump RETURNING ${COLUMNS}
-              ), seen AS (
-                UPDATE participants p SET hidden = false,
-                  last_read_seq = CASE WHEN p.user_id = ${userId} THEN GREATEST(p.last_read_seq, msg.seq) ELSE p.last_read_seq END
-                FROM msg WHERE p.conversation_id = ${conversationId} AND (p.hidden OR p.user_id = ${userId})
-              )
-              SELECT msg.*, (SELECT type FROM bump) AS type FROM msg`,
-        );
-      } catch (error) {
-        // A concurrent retry with the same client_id won the race; the statement rolled back whole (no seq gap).
-        if (!isUniqueViolation(error, 'messages_client_id_key')) throw error;
-      }
+      // Stored together with the other sends of this moment (group commit): see send-batch.ts.
+      const inserted = await sendBatcher(deps).store({ id: randomUUID(), conversationId, senderId: userId, body, clientId });
       if (inserted) {
         messagesSent.inc({ transport });
         span.setAttributes({ 'famichat.message_id': inserted.id, 'famichat.seq': inserted.seq, 'famichat.created': true });
@@ -122,7 +86,8 @@ export async function sendMessage(
           event: 'new_msg',
           payload: { message },
         });
-        await publishConversationUpdate(deps, conversationId, 'conversation_updated');
+        // The conversation's new state for its participants' lists, from the same statement's viewer rows.
+        await announceSent(deps, message, inserted.viewers);
         return { message, created: true, type: inserted.type };
       }
       // Nothing inserted: not a participant, a direct conversation without a shared family, or a retry.
@@ -191,6 +156,7 @@ export async function readPage(ex: Executor, conversationId: string, query: Page
       ex,
       sql`SELECT ${COLUMNS} FROM messages WHERE conversation_id = ${conversationId} AND seq > ${query.after}
           ORDER BY seq ASC LIMIT ${limit}`,
+      'read_page_after',
     );
   } else {
     const before = query.before ?? 2_147_483_647;
@@ -198,6 +164,7 @@ export async function readPage(ex: Executor, conversationId: string, query: Page
       ex,
       sql`SELECT ${COLUMNS} FROM messages WHERE conversation_id = ${conversationId} AND seq < ${before}
           ORDER BY seq DESC LIMIT ${limit}`,
+      'read_page_before',
     );
   }
   const hasMore = list.length > query.limit;
@@ -294,6 +261,7 @@ export async function markRead(
     sql`UPDATE participants p SET last_read_seq = GREATEST(p.last_read_seq, LEAST(${seq}, c.last_seq))
         FROM conversations c WHERE c.id = p.conversation_id AND p.conversation_id = ${conversationId} AND p.user_id = ${userId}
         RETURNING p.last_read_seq AS seq`,
+    'mark_read',
   );
   const cursor = row?.seq ?? 0;
   await deps.bus.publish({

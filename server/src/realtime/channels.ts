@@ -114,7 +114,7 @@ async function joinMessage(
   });
   try {
     await hub.ready(topic);
-    const latest = await firstRow<{ last_seq: number }>(deps.db, sql`SELECT last_seq FROM conversations WHERE id = ${conversationId}`);
+    const latest = await firstRow<{ last_seq: number }>(deps.db, sql`SELECT last_seq FROM conversations WHERE id = ${conversationId}`, 'latest_seq');
     const latestSeq = latest?.last_seq ?? 0;
     const page =
       afterSeq === undefined

@@ -42,7 +42,7 @@ export async function registerRealtime(app: FastifyInstance, deps: Deps, options
   const hub = new Hub(deps.bus, {
     catchUp: async (conversationId, afterSeq) => (await readPage(deps.db, conversationId, { limit: CATCH_UP_PAGE, after: afterSeq })).messages,
     latestSeq: async (conversationId) =>
-      (await firstRow<{ last_seq: number }>(deps.db, sql`SELECT last_seq FROM conversations WHERE id = ${conversationId}`))?.last_seq ?? 0,
+      (await firstRow<{ last_seq: number }>(deps.db, sql`SELECT last_seq FROM conversations WHERE id = ${conversationId}`, 'latest_seq'))?.last_seq ?? 0,
   });
   const settings = deps.config.realtime;
   const nodeTimeoutMs = options.presenceNodeTimeoutMs ?? settings.presenceNodeTimeoutMs;

@@ -126,7 +126,9 @@ export class Connection implements SocketContext {
       else await this.push(joinRef, ref, topic, event, payload);
     } catch (error) {
       // An unexpected failure fails this request only, never the socket; an unreachable database says so.
-      this.send(reply(joinRef, ref, topic, 'error', { reason: isDatabaseUnavailable(error) ? 'unavailable' : 'internal' }));
+      // retry_in_ms matches the HTTP API's Retry-After for the same condition.
+      const response = isDatabaseUnavailable(error) ? { reason: 'unavailable', retry_in_ms: 5000 } : { reason: 'internal' };
+      this.send(reply(joinRef, ref, topic, 'error', response));
     }
   }
 

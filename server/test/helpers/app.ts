@@ -41,14 +41,17 @@ export interface Api {
   delete(path: string, headers?: Record<string, string>): Promise<Res>;
 }
 
-/** Starts the app on a database of its own; `env` overrides configuration variables. */
+/**
+ * Starts the app on a database of its own; `env` overrides configuration variables. With `nodeOf`, a second
+ * node of that app instead: the same database and bus (closing it leaves the database to its first node).
+ */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { logger?: any; bus?: Bus; realtime?: RealtimeOptions } = {},
+  options: { logger?: any; bus?: Bus; realtime?: RealtimeOptions; nodeOf?: TestApp } = {},
 ): Promise<TestApp> {
-  const db = await createTestDatabase();
+  const db: TestDatabase = options.nodeOf ? { ...options.nodeOf.db, drop: () => Promise.resolve() } : await createTestDatabase();
   const config = loadConfig({ LOG_LEVEL: 'silent', FAMICHAT_SEND_BURST: '1000', FAMICHAT_SEND_PER_MINUTE: '100000', FAMICHAT_LOGIN_LIMIT_PER_IP: '100000', ...env });
-  const bus = options.bus ?? createLocalBus();
+  const bus = options.bus ?? options.nodeOf?.bus ?? createLocalBus();
   const { app, domain, realtime } = await buildApp({
     config,
     database: db.database,
