@@ -111,8 +111,7 @@ const peakAcked = (steps) => Math.max(...steps.map((x) => round(x.acked / (x.sen
 async function rawPostgres(url, data, ms, concurrency, batch) {
   const { batchStatement } = await import(pathToFileURL(join(root, 'server', 'dist', 'chat', 'send-batch.js')).href);
   const dialect = new PgDialect();
-  const poolPg = new pg.Pool({ connectionString: url, max: 10 });
-  poolPg.on('connect', (client) => client.query('SET plan_cache_mode = force_generic_plan').catch(() => {}));
+  const poolPg = new pg.Pool({ connectionString: url, max: 10, options: '-c plan_cache_mode=force_generic_plan' });
   const lat = [];
   let messages = 0;
   let statements = 0;

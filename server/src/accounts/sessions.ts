@@ -21,9 +21,6 @@ export interface Caller {
   sessionId: string;
 }
 
-/** The bus topic on which a session's revocation is announced (sockets of that session close). */
-export const sessionTopic = (sessionId: string) => `session:${sessionId}`;
-
 /** Creates a session for `userId` and returns its one-time-visible token. */
 export async function createSession(
   ex: Executor,
@@ -80,7 +77,7 @@ const TOUCH_INTERVAL_MS = 60_000;
 const CACHE_TTL_MS = 5_000;
 const CACHE_MAX = 50_000;
 
-/** The bus topic on which every node hears of every revocation (to drop the session from its cache). */
+/** The bus topic on which every node hears of every revocation `{session_id}`: it drops the session from its cache and closes its sockets. */
 export const REVOCATIONS_TOPIC = 'session-revocations';
 
 interface CachedSession {
@@ -187,6 +184,6 @@ export async function revokeSession(deps: Deps, caller: Caller, sessionId: strin
   );
   if (!row) throw notFound('session');
   forgetSession(deps, sessionId);
+  // Every node drops it from its cache and closes its sockets.
   await deps.bus.publish({ topic: REVOCATIONS_TOPIC, event: 'revoked', payload: { session_id: sessionId } });
-  await deps.bus.publish({ topic: sessionTopic(sessionId), event: 'revoked', payload: {} });
 }

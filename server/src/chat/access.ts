@@ -16,6 +16,12 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
+/**
+ * The node-wide bus topic announcing that a user lost access to a conversation or a family:
+ * `{user_id, conversation_id}` or `{user_id, family_id}`. Their open channels for it close at once.
+ */
+export const ACCESS_REVOKED_TOPIC = 'access-revocations';
+
 /** Conversation types. */
 export type ConversationType = 'direct' | 'self' | 'group' | 'family';
 

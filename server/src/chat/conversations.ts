@@ -14,7 +14,7 @@ import type { Deps } from '../deps.js';
 import { AppError, forbidden, notFound, validationFailed } from '../errors.js';
 import { withSpan } from '../telemetry/tracing.js';
 import type { ConversationType } from './access.js';
-import { isUuid, requireParticipant, shareFamily } from './access.js';
+import { ACCESS_REVOKED_TOPIC, isUuid, requireParticipant, shareFamily } from './access.js';
 import type { ConversationShape } from './conversation-shapes.js';
 import { cachedShape, forgetShapes, rememberShape } from './conversation-shapes.js';
 import type { MessageRow, MessageView } from './message-view.js';
@@ -556,9 +556,9 @@ export async function ensureGroupAdmin(ex: Executor, conversationId: string): Pr
 /** Announces on the bus that a user left a conversation: their channel for it closes at once, and their user topic gets `conversation_removed`. */
 export async function removedFromConversation(deps: Deps, conversationId: string, userId: string): Promise<void> {
   await deps.bus.publish({
-    topic: `access:${userId}`,
+    topic: ACCESS_REVOKED_TOPIC,
     event: 'conversation_access_revoked',
-    payload: { conversation_id: conversationId },
+    payload: { user_id: userId, conversation_id: conversationId },
   });
   // Their conversation list drops it live too.
   await deps.bus.publish({ topic: userTopic(userId), event: 'conversation_removed', payload: { conversation_id: conversationId } });

@@ -11,7 +11,7 @@ import type { Executor } from '../db/connect.js';
 import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { conflict, forbidden, notFound, validationFailed } from '../errors.js';
-import { isUuid, requireFamilyMember } from './access.js';
+import { ACCESS_REVOKED_TOPIC, isUuid, requireFamilyMember } from './access.js';
 import { announceCreated, announceUpdated, ensureGroupAdmin, removedFromConversation } from './conversations.js';
 
 /** Roles in a family. */
@@ -217,7 +217,7 @@ export async function removeMember(deps: Deps, callerId: string, familyId: strin
     deps.db,
     sql`SELECT id, username, display_name, created_at FROM users WHERE id = ${targetId}`,
   );
-  await deps.bus.publish({ topic: `access:${targetId}`, event: 'family_access_revoked', payload: { family_id: familyId } });
+  await deps.bus.publish({ topic: ACCESS_REVOKED_TOPIC, event: 'family_access_revoked', payload: { user_id: targetId, family_id: familyId } });
   if (user) await deps.bus.publish({ topic: familyTopic(familyId), event: 'member_left', payload: { user: toUser(user) } });
   for (const r of left) {
     await removedFromConversation(deps, r.conversation_id, targetId);

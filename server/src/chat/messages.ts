@@ -139,33 +139,40 @@ export async function listMessages(
       if (query.before !== undefined && query.after !== undefined) {
         throw validationFailed({ before: 'use either before or after, not both', after: 'use either before or after, not both' });
       }
-      await requireParticipant(deps.db, conversationId, userId);
-      const result = await readPage(deps.db, conversationId, query);
+      if (!isUuid(conversationId)) throw notFound('conversation');
+      const result = await readPage(deps.db, conversationId, query, userId);
       span.setAttribute('famichat.count', result.messages.length);
       return result;
     },
   );
 }
 
-/** The page query itself, without the access check (callers check first). */
-export async function readPage(ex: Executor, conversationId: string, query: PageQuery): Promise<MessagePage> {
+/**
+ * The page query. With `viewerId`, the same statement checks that the viewer participates (one round trip
+ * for a history page); without, the caller has checked.
+ * @throws {AppError} `not_found` when `viewerId` is not a participant.
+ */
+export async function readPage(ex: Executor, conversationId: string, query: PageQuery, viewerId?: string): Promise<MessagePage> {
   const limit = query.limit + 1;
+  const page =
+    query.after !== undefined
+      ? sql`SELECT ${COLUMNS} FROM messages WHERE conversation_id = ${conversationId} AND seq > ${query.after}
+            ORDER BY seq ASC LIMIT ${limit}`
+      : sql`SELECT ${COLUMNS} FROM messages WHERE conversation_id = ${conversationId} AND seq < ${query.before ?? 2_147_483_647}
+            ORDER BY seq DESC LIMIT ${limit}`;
+  const name = query.after !== undefined ? 'read_page_after' : 'read_page_before';
   let list: MessageRow[];
-  if (query.after !== undefined) {
-    list = await rows<MessageRow>(
+  if (viewerId === undefined) list = await rows<MessageRow>(ex, page, name);
+  else {
+    // No row: not a participant. One row of nulls: a participant, no messages on this page.
+    const checked = await rows<MessageRow>(
       ex,
-      sql`SELECT ${COLUMNS} FROM messages WHERE conversation_id = ${conversationId} AND seq > ${query.after}
-          ORDER BY seq ASC LIMIT ${limit}`,
-      'read_page_after',
+      sql`SELECT m.* FROM participants p LEFT JOIN LATERAL (${page}) m ON true
+          WHERE p.conversation_id = ${conversationId} AND p.user_id = ${viewerId}`,
+      `${name}_checked`,
     );
-  } else {
-    const before = query.before ?? 2_147_483_647;
-    list = await rows<MessageRow>(
-      ex,
-      sql`SELECT ${COLUMNS} FROM messages WHERE conversation_id = ${conversationId} AND seq < ${before}
-          ORDER BY seq DESC LIMIT ${limit}`,
-      'read_page_before',
-    );
+    if (checked.length === 0) throw notFound('conversation');
+    list = checked.filter((row) => row.id !== null);
   }
   const hasMore = list.length > query.limit;
   if (hasMore) list.pop();

@@ -105,15 +105,14 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     connectionTimeoutMillis: 3000,
     query_timeout: 15_000,
     keepAlive: true,
+    // The named statements (see rows()) are all index lookups: plan them once per connection. Left to
+    // choose, PostgreSQL re-plans the batched send on every call (its generic plan looks dearer for a
+    // 1-row array), which costs more than executing it. (Behind PgBouncer: ignore_startup_parameters = options.)
+    options: '-c plan_cache_mode=force_generic_plan',
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
-  // The named statements (see rows()) are all index lookups: plan them once per connection. Left to choose,
-  // PostgreSQL re-plans the batched send on every call (its generic plan looks dearer for a 1-row array),
-  // which costs more than executing it.
-  pool.on('connect', (client) => {
-    client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
-  });
+
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     db,

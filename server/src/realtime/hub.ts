@@ -56,6 +56,7 @@ function seqOf(event: BusEvent): number {
 export class Hub {
   private readonly topics = new Map<string, Topic>();
   private readonly users = new Map<string, Set<UserListener>>();
+  private readonly routes = new Map<string, { byKey: Map<string, Set<(event: BusEvent) => void>>; unsubscribe: () => void }>();
   private readonly stopUpdates: () => void;
   private readonly stopReconnect: () => void;
 
@@ -133,6 +134,31 @@ export class Hub {
     };
   }
 
+  /**
+   * Listens to the events of node-wide `topic` whose `payload[field]` is `key`. However many sockets listen,
+   * the node holds one bus subscription per such topic (not one per session or user).
+   */
+  listenKeyed(topic: string, field: string, key: string, listener: (event: BusEvent) => void): () => void {
+    let route = this.routes.get(topic);
+    if (!route) {
+      const byKey = new Map<string, Set<(event: BusEvent) => void>>();
+      const unsubscribe = this.bus.subscribe(topic, (event) => {
+        const value = event.payload[field];
+        const set = typeof value === 'string' ? byKey.get(value) : undefined;
+        if (set) for (const l of [...set]) l(event);
+      });
+      this.routes.set(topic, (route = { byKey, unsubscribe }));
+    }
+    const { byKey } = route;
+    let set = byKey.get(key);
+    if (!set) byKey.set(key, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) byKey.delete(key);
+    };
+  }
+
   /** Number of topics this node is subscribed to. */
   get topicCount(): number {
     return this.topics.size;
@@ -144,6 +170,8 @@ export class Hub {
     this.stopReconnect();
     for (const entry of this.topics.values()) entry.unsubscribe();
     this.topics.clear();
+    for (const route of this.routes.values()) route.unsubscribe();
+    this.routes.clear();
     this.users.clear();
   }
 

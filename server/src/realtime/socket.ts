@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { WebSocket } from 'ws';
-import { sessionTopic } from '../accounts/sessions.js';
+import { REVOCATIONS_TOPIC } from '../accounts/sessions.js';
+import { ACCESS_REVOKED_TOPIC } from '../chat/access.js';
 import { firstRow, isDatabaseUnavailable } from '../db/connect.js';
 import { channelsJoined, socketsOpen } from '../telemetry/metrics.js';
 import type { Channel, ChannelDeps, SocketContext } from './channels.js';
@@ -56,8 +57,8 @@ export class Connection implements SocketContext {
     ws.on('error', () => this.cleanup());
     // Revoking the session closes the socket; leaving a conversation or family closes its channel.
     this.stops.push(
-      node.hub.listen(sessionTopic(sessionId), () => this.close(1008, 'session revoked')),
-      node.hub.listen(`access:${userId}`, (event) => {
+      node.hub.listenKeyed(REVOCATIONS_TOPIC, 'session_id', sessionId, () => this.close(1008, 'session revoked')),
+      node.hub.listenKeyed(ACCESS_REVOKED_TOPIC, 'user_id', userId, (event) => {
         const { conversation_id: conversationId, family_id: familyId } = event.payload as {
           conversation_id?: string;
           family_id?: string;
