@@ -6,6 +6,8 @@ import type { Person } from './helpers/fixtures.js';
 import { addMember, createFamily, familyConversation, outsider, setupInstance } from './helpers/fixtures.js';
 import { AppError } from '../src/errors.js';
 import { sendMessage } from '../src/chat/messages.js';
+import type { ConversationUpdate } from '../src/chat/conversations.js';
+import { CONVERSATION_UPDATES_TOPIC } from '../src/chat/conversations.js';
 
 let t: TestApp;
 let admin: Person;
@@ -73,6 +75,8 @@ describe('group commit', () => {
     const group = (await t.as(admin.token).post('/api/v1/conversations', { type: 'group', family_id: familyId, title: 'Batch', participant_ids: [bob.id] })).body.data.id as string;
     expect((await t.as(bob.token).patch(`/api/v1/conversations/${group}`, { hidden: true })).status).toBe(200);
 
+    const updates: ConversationUpdate[] = [];
+    const stop = t.bus.subscribe(CONVERSATION_UPDATES_TOPIC, (event) => updates.push(event.payload as unknown as ConversationUpdate));
     // Called in one turn of the event loop: one statement stores them all.
     const calls = [
       sendMessage(t.domain, admin.id, group, { body: 'g1' }),
@@ -93,6 +97,10 @@ describe('group commit', () => {
     expect((await t.as(admin.token).get(`/api/v1/conversations/${group}`)).body.data).toMatchObject({ unread_count: 0, latest_message_seq: 3 });
     expect((await t.as(bob.token).get(`/api/v1/conversations/${group}`)).body.data).toMatchObject({ unread_count: 1, hidden: false });
     expect((await t.as(admin.token).get(`/api/v1/conversations/${direct}/messages`)).body.data).toEqual([]);
+    // Each message's conversation_updated counts Bob's own g2 as read from g2 on.
+    const unreadOfBob = (seq: number) => updates.find((u) => u.conversation.id === group && u.conversation.latest_message_seq === seq)?.viewers[bob.id]?.unread_count;
+    expect([unreadOfBob(1), unreadOfBob(2), unreadOfBob(3)]).toEqual([1, 0, 1]);
+    stop();
 
     // A retry of a stored client_id, and twins racing in one statement: each stored once, no seq skipped.
     const [retry, twin, twinAgain, g6] = await Promise.allSettled([

@@ -177,6 +177,15 @@ export class SendBatcher {
 
   private async execute(sends: PendingSend[]): Promise<Map<string, StoredRow>> {
     const list = await rows<StoredRow>(this.deps.db, batchStatement(sends), 'send_messages');
+    // The viewer rows were read before the statement's writes. As of each message, a participant who sent
+    // an earlier message of the batch in that conversation has read up to it.
+    list.sort((a, b) => a.seq - b.seq);
+    const sentUpTo = new Map<string, number>();
+    for (const row of list) {
+      const key = `${row.conversation_id}:${row.sender_id}`;
+      sentUpTo.set(key, row.seq);
+      row.viewers = row.viewers.map(([id, read, hidden]) => [id, Math.max(read, sentUpTo.get(`${row.conversation_id}:${id}`) ?? 0), hidden]);
+    }
     return new Map(list.map((row) => [row.id, row]));
   }
 }
