@@ -40,6 +40,20 @@ export interface Bus {
   onReconnect?(handler: () => void): () => void;
 }
 
+/**
+ * Adds `value` to the set of `key` in `map` (creating it); returns the function that removes it again
+ * (and the set, once empty). The listener registries of the bus and the hub are all such maps.
+ */
+export function addToSet<K, V>(map: Map<K, Set<V>>, key: K, value: V): () => void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+  return () => {
+    set.delete(value);
+    if (set.size === 0) map.delete(key);
+  };
+}
+
 /** The single-node bus: a map of topic to handlers. */
 export function createLocalBus(): Bus {
   const handlers = new Map<string, Set<BusHandler>>();
@@ -50,15 +64,7 @@ export function createLocalBus(): Bus {
       if (set) for (const handler of [...set]) handler(stamped);
       return Promise.resolve();
     },
-    subscribe(topic, handler) {
-      let set = handlers.get(topic);
-      if (!set) handlers.set(topic, (set = new Set()));
-      set.add(handler);
-      return () => {
-        set.delete(handler);
-        if (set.size === 0) handlers.delete(topic);
-      };
-    },
+    subscribe: (topic, handler) => addToSet(handlers, topic, handler),
     ready: () => Promise.resolve(),
     ping: () => Promise.resolve(),
     close: () => {

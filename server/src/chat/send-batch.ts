@@ -162,7 +162,13 @@ export class SendBatcher {
       }
       // A client_id raced with its twin (in this batch, or on another node): the statement rolled back whole,
       // so store them one by one; a twin that lost resolves undefined and its caller returns the original.
-      for (const w of batch) w.resolve(await this.storeAlone(w.send).catch((one: unknown) => (w.reject(one), undefined)));
+      for (const w of batch) {
+        try {
+          w.resolve(await this.storeAlone(w.send));
+        } catch (one) {
+          w.reject(one);
+        }
+      }
     }
   }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Bus, BusEvent } from '../bus/bus.js';
+import { addToSet } from '../bus/bus.js';
 import type { ConversationUpdate } from '../chat/conversations.js';
 import { CONVERSATION_UPDATES_TOPIC } from '../chat/conversations.js';
 import { broadcastFanout } from '../telemetry/metrics.js';
@@ -125,13 +126,7 @@ export class Hub {
 
   /** Listens to the conversation updates of `userId`. */
   listenUser(userId: string, listener: UserListener): () => void {
-    let set = this.users.get(userId);
-    if (!set) this.users.set(userId, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.users.delete(userId);
-    };
+    return addToSet(this.users, userId, listener);
   }
 
   /**
@@ -149,14 +144,7 @@ export class Hub {
       });
       this.routes.set(topic, (route = { byKey, unsubscribe }));
     }
-    const { byKey } = route;
-    let set = byKey.get(key);
-    if (!set) byKey.set(key, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) byKey.delete(key);
-    };
+    return addToSet(route.byKey, key, listener);
   }
 
   /** Number of topics this node is subscribed to. */
