@@ -22,7 +22,7 @@ export interface SocketContext {
   id: string;
   userId: string;
   /** Sends a frame to this socket. */
-  send(text: string): void;
+  send(text: string | Buffer): void;
 }
 
 /** A joined channel. */
@@ -104,7 +104,7 @@ async function joinMessage(
   // Listen before reading, and hold what arrives until the reply is sent, so nothing falls in between.
   // A new_msg at or below the last seq the client has is never sent, held or not: a message committed
   // before the catch-up read may be broadcast after the reply (the bus is not the database).
-  let buffer: { seq: number | undefined; frame: string }[] | undefined = [];
+  let buffer: { seq: number | undefined; frame: Buffer }[] | undefined = [];
   let lastSentSeq = 0;
   const stopListening = hub.listen(topic, (event, frame) => {
     if (event.origin === socket.id) return;

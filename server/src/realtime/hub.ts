@@ -10,8 +10,8 @@ import { CONVERSATION_UPDATES_TOPIC } from '../chat/conversations.js';
 import { broadcastFanout } from '../telemetry/metrics.js';
 import { encode } from './protocol.js';
 
-/** Receives a topic's events; `frame()` is the broadcast frame, encoded once per event. */
-export type Listener = (event: BusEvent, frame: () => string) => void;
+/** Receives a topic's events; `frame()` is the broadcast frame, encoded (to UTF-8 too) once per event. */
+export type Listener = (event: BusEvent, frame: () => Buffer) => void;
 
 /** Receives the conversation updates that concern one user. */
 export type UserListener = (update: ConversationUpdate) => void;
@@ -173,8 +173,8 @@ export class Hub {
       if (!this.firstDelivery(entry, seq)) return;
     }
     if (event.at !== undefined) broadcastFanout.observe(Math.max(0, Date.now() - event.at) / 1000);
-    let encoded: string | undefined;
-    const frame = () => (encoded ??= encode(null, null, event.topic, event.event, event.payload));
+    let encoded: Buffer | undefined;
+    const frame = () => (encoded ??= Buffer.from(encode(null, null, event.topic, event.event, event.payload)));
     for (const listener of [...entry.listeners]) listener(event, frame);
   }
 

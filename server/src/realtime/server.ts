@@ -96,7 +96,7 @@ export async function registerRealtime(app: FastifyInstance, deps: Deps, options
       }
     });
     scope.get('/socket/websocket', { websocket: true, schema: { hide: true } }, (socket, request) => {
-      const connection = new Connection(socket, request.caller.userId, request.caller.sessionId, { deps, hub, presence }, limits, (c) =>
+      const connection = new Connection(socket, request.raw.socket, request.caller.userId, request.caller.sessionId, { deps, hub, presence }, limits, (c) =>
         connections.delete(c),
       );
       connections.add(connection);

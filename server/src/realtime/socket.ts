@@ -4,6 +4,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import type { WebSocket } from 'ws';
 import { REVOCATIONS_TOPIC } from '../accounts/sessions.js';
@@ -37,9 +38,12 @@ export class Connection implements SocketContext {
   private readonly revokedWhileJoining = new Set<string>();
   private readonly stops: (() => void)[] = [];
   private closed = false;
+  private corked = false;
 
   constructor(
     private readonly ws: WebSocket,
+    /** The TCP socket under `ws`, corked while a turn of the event loop writes to it. */
+    private readonly raw: Duplex,
     readonly userId: string,
     readonly sessionId: string,
     private readonly node: ChannelDeps,
@@ -91,16 +95,30 @@ export class Connection implements SocketContext {
     if (!active) this.close(1008, 'session revoked');
   }
 
-  /** Sends a frame, dropping the socket if the client does not read fast enough. */
-  send(text: string): void {
+  /**
+   * Sends a text frame (a string, or a Buffer of UTF-8 encoded once for many sockets), dropping the socket
+   * if the client does not read fast enough.
+   */
+  send(text: string | Buffer): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.ws.terminate();
       this.cleanup();
       return;
     }
-    this.ws.send(text);
+    // The frames this turn sends (a group commit's messages, their replies) leave in one write, not one each.
+    if (!this.corked) {
+      this.corked = true;
+      this.raw.cork();
+      process.nextTick(this.uncork);
+    }
+    this.ws.send(text, { binary: false });
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.raw.uncork();
+  };
 
   /** Closes the socket with a code and reason. */
   close(code: number, reason: string): void {
