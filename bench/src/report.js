@@ -126,11 +126,12 @@ export function renderMarkdown(r) {
     if (s.history.error) p(`Failed: \`${s.history.error.split('\n')[0]}\``);
     else {
       const h = s.history;
-      p(`One conversation bulk-loaded with ${h.deep.depth} messages (${h.bulk_load_s} s), another with ${h.shallow.depth}; ${h.settings.requests} sequential requests of 50 messages per page over HTTP keep-alive. Ceiling: the same page at depth ${h.shallow.depth}.`);
+      p(`One conversation bulk-loaded with ${h.deep.depth} messages (${h.bulk_load_s} s), another with ${h.shallow.depth}; ${h.settings.requests} sequential requests per page (the six pages taking turns) of 50 messages over an HTTP keep-alive connection (node:http), timed by the client from request to the last byte of the response; "server" is the response's own \`meta.duration_ms\`. Ceiling: the same page at depth ${h.shallow.depth}.`);
       p();
-      p(`| page | depth ${h.deep.depth} p50/p99 (ms) | depth ${h.shallow.depth} p50/p99 (ms) | ratio (p99) |`);
-      p('|---|---|---|---|');
-      for (const n of ['latest', 'middle', 'early']) p(`| ${n} | ${h.deep[n].p50} / ${h.deep[n].p99} | ${h.shallow[n].p50} / ${h.shallow[n].p99} | ${h.ratio_p99[n]} |`);
+      const srv = (x) => (x.server_ms ? `${x.server_ms.p50} / ${x.server_ms.p99}` : '—');
+      p(`| page | depth ${h.deep.depth} p50/p99 (ms) | server p50/p99 (ms) | depth ${h.shallow.depth} p50/p99 (ms) | server p50/p99 (ms) | ratio (p99) |`);
+      p('|---|---|---|---|---|---|');
+      for (const n of ['latest', 'middle', 'early']) p(`| ${n} | ${h.deep[n].p50} / ${h.deep[n].p99} | ${srv(h.deep[n])} | ${h.shallow[n].p50} / ${h.shallow[n].p99} | ${srv(h.shallow[n])} | ${h.ratio_p99[n]} |`);
       p();
       const worst = Math.max(...['latest', 'middle', 'early'].map((n) => h.deep[n].p99));
       const worstRatio = Math.max(...Object.values(h.ratio_p99));

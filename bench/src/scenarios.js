@@ -3,6 +3,8 @@
 import { fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { Buffer } from 'node:buffer';
+import http from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PgDialect } from 'drizzle-orm/pg-core';
@@ -327,6 +329,25 @@ async function oneMessageEach(base, data) {
 
 const mb = (bytes) => round(bytes / 1024 / 1024, 1);
 
+/**
+ * GET over one keep-alive connection with node:http: a lean client, so the figure is the server's
+ * (undici's fetch adds about half a millisecond and pauses of its own to every request).
+ */
+function keepAliveGetter(base, headers) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const { hostname, port } = new URL(base);
+  return (path) =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: hostname, port, path, headers, agent }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+}
+
 /** History pages at depth: latest, middle (`before`), early (`after`); compared with depth 1,000. */
 export async function history(o, log) {
   const problems = [];
@@ -339,30 +360,38 @@ export async function history(o, log) {
     await bulkMessages(s.db.url, deep.conversationId, deep.users[0].id, o.depth);
     await bulkMessages(s.db.url, shallow.conversationId, shallow.users[0].id, o.shallowDepth);
     out.bulk_load_s = round((now() - t0) / 1000);
+    // All six pages (three at each depth) take turns, so a disturbance (a checkpoint, a GC) falls on all alike.
+    const pages = [];
     for (const [label, fam, depth] of [
       ['deep', deep, o.depth],
       ['shallow', shallow, o.shallowDepth],
     ]) {
-      const base = `${s.server.base}/api/v1/conversations/${fam.conversationId}/messages`;
-      const headers = { authorization: `Bearer ${fam.users[1].token}` };
-      const pages = { latest: '', middle: `?before=${Math.floor(depth / 2)}`, early: '?after=10' };
       out[label] = { depth };
-      for (const [name, q] of Object.entries(pages)) {
-        for (let w = 0; w < 20; w++) await fetch(base + q, { headers }).then((r) => r.arrayBuffer());
-        const lat = [];
-        for (let i = 0; i < o.requests; i++) {
-          const t = now();
-          const res = await fetch(base + q, { headers });
-          const body = await res.json();
-          lat.push(now() - t);
-          if (res.status !== 200 || body.data.length !== 50) {
-            problems.push(`history ${label} ${name}: status ${res.status}, ${body.data?.length} messages`);
-            break;
-          }
-        }
-        out[label][name] = summarize(lat);
+      const path = `/api/v1/conversations/${fam.conversationId}/messages`;
+      const get = keepAliveGetter(s.server.base, { authorization: `Bearer ${fam.users[1].token}` });
+      for (const [name, q] of [
+        ['latest', ''],
+        ['middle', `?before=${Math.floor(depth / 2)}`],
+        ['early', '?after=10'],
+      ]) {
+        pages.push({ label, name, get, url: path + q, lat: [], server: [] });
       }
     }
+    for (let w = 0; w < 300; w++) for (const page of pages) await page.get(page.url);
+    for (let i = 0; i < o.requests; i++) {
+      for (const page of pages) {
+        const t = now();
+        const res = await page.get(page.url);
+        page.lat.push(now() - t);
+        const body = JSON.parse(res.body);
+        if (res.status !== 200 || body.data.length !== 50) {
+          problems.push(`history ${page.label} ${page.name}: status ${res.status}, ${body.data?.length} messages`);
+          break;
+        }
+        page.server.push(body.meta.duration_ms);
+      }
+    }
+    for (const page of pages) out[page.label][page.name] = { ...summarize(page.lat), server_ms: summarize(page.server) };
     out.ratio_p99 = {};
     for (const name of ['latest', 'middle', 'early']) out.ratio_p99[name] = round(out.deep[name].p99 / out.shallow[name].p99, 2);
     log(`  p99 deep: ${['latest', 'middle', 'early'].map((n) => `${n} ${out.deep[n].p99} ms`).join(', ')}; ratio to depth ${o.shallowDepth}: ${JSON.stringify(out.ratio_p99)}`);
