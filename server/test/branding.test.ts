@@ -323,6 +323,21 @@ describe('PUT /admin/branding: saving', () => {
     expect((await t.as(admin.token).put('/api/v1/admin/branding', { default_theme: 'dark', themes: [theme('forest'), theme('ocean')] })).status).toBe(200);
   });
 
+  it('a preference for a theme the admin removes reads as null (the default) in /me and at login, and comes back with the theme', async () => {
+    expect((await t.as(member.token).patch('/api/v1/me', { preferences: { theme: 'ocean' } })).status).toBe(200);
+    expect((await t.as(admin.token).put('/api/v1/admin/branding', { themes: [theme('forest')] })).status).toBe(200);
+
+    expect((await t.as(member.token).get('/api/v1/me')).body.data.preferences).toEqual({ theme: null });
+    const login = await t.as().post('/api/v1/auth/login', { username: member.username, password: 'correct horse' });
+    expect(login.status).toBe(200);
+    expect(login.body.data.user.preferences).toEqual({ theme: null });
+    const rename = await t.as(member.token).patch('/api/v1/me', { display_name: 'Still Here' });
+    expect(rename.body.data.preferences).toEqual({ theme: null });
+
+    expect((await t.as(admin.token).put('/api/v1/admin/branding', { themes: [theme('forest'), theme('ocean')] })).status).toBe(200);
+    expect((await t.as(member.token).get('/api/v1/me')).body.data.preferences).toEqual({ theme: 'ocean' });
+  });
+
   it('what the admin saved survives a restart (a new app on the same database)', async () => {
     const saved = (await t.as().get('/api/v1/branding')).body.data;
     expect(saved.default_theme).toBe('dark');

@@ -81,7 +81,7 @@ export async function register(
       );
       const session = await createSession(tx, userId, null, deps.config.sessionTtlMs);
       return {
-        user: toMe(user!),
+        user: await toMe(deps, user!),
         family: {
           id: family!.id,
           name: family!.name,

@@ -66,7 +66,7 @@ export async function login(
     const deviceName = input.device_name?.trim().slice(0, 100) || null;
     const { token, sessionId } = await createSession(deps.db, row.id, deviceName, deps.config.sessionTtlMs);
     span.setAttributes({ 'famichat.user_id': row.id, 'famichat.session_id': sessionId });
-    return { user: toMe(row), token, session_id: sessionId };
+    return { user: await toMe(deps, row), token, session_id: sessionId };
   });
 }
 

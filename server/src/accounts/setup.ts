@@ -54,6 +54,6 @@ export async function setup(
     );
     const { family } = await insertFamily(tx, user!.id, familyName);
     const session = await createSession(tx, user!.id, null, deps.config.sessionTtlMs);
-    return { user: toMe(user!), family, token: session.token, session_id: session.sessionId };
+    return { user: await toMe(deps, user!), family, token: session.token, session_id: session.sessionId };
   });
 }

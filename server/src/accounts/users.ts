@@ -47,9 +47,13 @@ export function toUser(row: Pick<UserRow, 'id' | 'username' | 'display_name' | '
   };
 }
 
-/** The private view of a user row. */
-export function toMe(row: UserRow): MeView {
-  return { ...toUser(row), preferences: { theme: row.theme }, is_instance_admin: row.is_instance_admin };
+/**
+ * The private view of a user row. A theme preference whose theme is gone (the admin removed it, or the
+ * deployment's themes file changed) reads as null: the user sees the default theme.
+ */
+export async function toMe(deps: Deps, row: UserRow): Promise<MeView> {
+  const theme = row.theme !== null && (await themeExists(deps, row.theme)) ? row.theme : null;
+  return { ...toUser(row), preferences: { theme }, is_instance_admin: row.is_instance_admin };
 }
 
 const USERNAME = /^[a-z0-9_.-]{3,32}$/;
@@ -85,10 +89,10 @@ export function checkDisplayName(value: string, fields: Record<string, string>, 
  * Reads a user's own profile.
  * @throws {AppError} `not_found` when the user no longer exists.
  */
-export async function getMe(ex: Executor, userId: string): Promise<MeView> {
-  const row = await firstRow<UserRow>(ex, sql`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ${userId}`);
+export async function getMe(deps: Deps, userId: string): Promise<MeView> {
+  const row = await firstRow<UserRow>(deps.db, sql`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ${userId}`);
   if (!row) throw notFound('user');
-  return toMe(row);
+  return toMe(deps, row);
 }
 
 /** Changes to the caller's profile. */
@@ -120,7 +124,7 @@ export async function updateMe(deps: Deps, userId: string, update: MeUpdate): Pr
   if (!row) throw notFound('user');
   // Conversation updates carry participants' names: every node re-reads them.
   if (displayName !== undefined) await forgetShapes(deps);
-  return toMe(row);
+  return toMe(deps, row);
 }
 
 /**

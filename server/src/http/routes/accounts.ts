@@ -84,7 +84,7 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
     app.get('/me', {
       preHandler: auth,
       schema: { tags: ['accounts'], summary: 'The caller', response: responses({ 200: ref('Me') }) },
-    }, async (request) => ok(await getMe(deps.db, request.caller.userId)));
+    }, async (request) => ok(await getMe(deps, request.caller.userId)));
 
     app.patch('/me', {
       preHandler: auth,
