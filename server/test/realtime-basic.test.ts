@@ -68,3 +68,29 @@ it('sends each participant a conversation_updated equal to what GET returns them
   a.disconnect();
   b.disconnect();
 });
+
+it('after a read, tells the reader only, with a conversation_updated equal to what GET returns them', async () => {
+  const group = await t.as(admin.token).post('/api/v1/conversations', { type: 'group', family_id: familyId, title: 'Readers', participant_ids: [bob.id] });
+  expect(group.status).toBe(201);
+  const id = group.body.data.id as string;
+  for (const body of ['one', 'two', 'three']) await t.as(admin.token).post(`/api/v1/conversations/${id}/messages`, { body });
+  const a = await connect(url, admin.token);
+  const b = await connect(url, bob.token);
+  const ua = collect((await joinChannel(a, `user:${admin.id}`)).channel, 'conversation_updated');
+  const ub = collect((await joinChannel(b, `user:${bob.id}`)).channel, 'conversation_updated');
+  const reads = collect((await joinChannel(a, `message:group:${id}`)).channel, 'read');
+
+  const read = await t.as(bob.token).post(`/api/v1/conversations/${id}/read`, { seq: 2 });
+  expect(read.body.data).toEqual({ seq: 2 });
+  expect(await reads.next()).toEqual({ user_id: bob.id, seq: 2 });
+  const forBob = await ub.next();
+  expect(forBob.conversation).toEqual((await t.as(bob.token).get(`/api/v1/conversations/${id}`)).body.data);
+  expect(forBob.conversation).toMatchObject({ title: 'Readers', unread_count: 1, latest_message_seq: 3, last_message: { seq: 3, body: 'three' } });
+
+  // A read past the end is clamped to the latest seq; the admin, who did not read, was told nothing.
+  expect((await t.as(bob.token).post(`/api/v1/conversations/${id}/read`, { seq: 99 })).body.data).toEqual({ seq: 3 });
+  expect((await ub.next()).conversation).toMatchObject({ unread_count: 0 });
+  expect(ua.received).toEqual([]);
+  a.disconnect();
+  b.disconnect();
+});

@@ -285,9 +285,9 @@ function toShape(row: ShapeRow): ConversationShape {
   };
 }
 
-/** The shape of a conversation whose participants are `viewers`: from this node's cache, else read (and cached). */
-async function shapeFor(deps: Deps, conversationId: string, viewers: ViewerRow[]): Promise<ConversationShape | undefined> {
-  const cached = cachedShape(deps, conversationId, viewers.map(([id]) => id));
+/** The shape of a conversation whose participants are `participantIds`: from this node's cache, else read (and cached). */
+async function shapeFor(deps: Deps, conversationId: string, participantIds: readonly string[]): Promise<ConversationShape | undefined> {
+  const cached = cachedShape(deps, conversationId, participantIds);
   if (cached) return cached;
   const row = await firstRow<ShapeRow>(deps.db, sql`SELECT ${SHAPE_COLUMNS} FROM conversations c WHERE c.id = ${conversationId}`, 'conversation_shape');
   if (!row) return undefined;
@@ -353,10 +353,40 @@ export function buildUpdate(
  * no query when this node has the conversation's shape cached.
  */
 export async function announceSent(deps: Deps, message: MessageView, viewerRows: ViewerRow[]): Promise<void> {
-  const shape = await shapeFor(deps, message.conversation_id, viewerRows);
+  const shape = await shapeFor(deps, message.conversation_id, viewerRows.map(([id]) => id));
   if (!shape) return;
   const latest = { lastSeq: message.seq, lastMessage: message, lastMessageAt: message.inserted_at, senderId: message.sender_id };
   await publishUpdate(deps, buildUpdate('conversation_updated', message.conversation_id, shape, viewerRows, latest));
+}
+
+/** What a read-cursor move returns, for {@link announceRead}: the reader's row, the conversation's, its last message. */
+export interface ReadRow extends Partial<MessageRow> {
+  read_seq: number;
+  hidden: boolean;
+  last_seq: number;
+  last_message_at: string | null;
+  /** Every participant, in conversation order (to check this node's cached shape). */
+  participant_ids: string[];
+}
+
+/** SQL for the {@link ReadRow} columns, in the RETURNING of an update of `participants p` from `conversations c` and `messages m`. */
+export const READ_ROW_COLUMNS = sql`p.last_read_seq AS read_seq, p.hidden, c.last_seq, c.last_message_at,
+  (SELECT array_agg(q.user_id ORDER BY q.joined_at, q.user_id) FROM participants q WHERE q.conversation_id = c.id) AS participant_ids,
+  ${MESSAGE_COLUMNS_OF_M}`;
+
+/**
+ * Tells a reader's user topic their conversation's new state after a read, from the read statement's own
+ * row: no query when this node has the conversation's shape cached.
+ */
+export async function announceRead(deps: Deps, conversationId: string, userId: string, row: ReadRow): Promise<void> {
+  const shape = await shapeFor(deps, conversationId, row.participant_ids);
+  if (!shape) return;
+  const latest: LatestState = {
+    lastSeq: row.last_seq,
+    lastMessage: row.id ? toMessage(row as MessageRow) : null,
+    lastMessageAt: row.last_message_at ? new Date(row.last_message_at).toISOString() : null,
+  };
+  await publishUpdate(deps, buildUpdate('conversation_updated', conversationId, shape, [[userId, row.read_seq, row.hidden]], latest));
 }
 
 async function publishUpdate(deps: Deps, update: ConversationUpdate | undefined): Promise<void> {

@@ -16,7 +16,8 @@ import type { ConversationType } from './access.js';
 import { isUuid, requireParticipant } from './access.js';
 import type { MessageRow, MessageView } from './message-view.js';
 import { MESSAGE_COLUMNS as COLUMNS, toMessage } from './message-view.js';
-import { announceSent, publishConversationUpdate } from './conversations.js';
+import type { ReadRow } from './conversations.js';
+import { announceRead, announceSent, READ_ROW_COLUMNS } from './conversations.js';
 import { sendBatcher } from './send-batch.js';
 
 /** The largest message body, in UTF-8 bytes. */
@@ -262,21 +263,24 @@ export async function markRead(
   seq: number,
   origin?: string,
 ): Promise<number> {
-  const access = await requireParticipant(deps.db, conversationId, userId);
-  const row = await firstRow<{ seq: number }>(
+  if (!isUuid(conversationId)) throw notFound('conversation');
+  // One statement: only a participant has a row to move (the access check), and it returns what the
+  // conversation update needs.
+  const row = await firstRow<ReadRow & { type: ConversationType }>(
     deps.db,
     sql`UPDATE participants p SET last_read_seq = GREATEST(p.last_read_seq, LEAST(${seq}, c.last_seq))
-        FROM conversations c WHERE c.id = p.conversation_id AND p.conversation_id = ${conversationId} AND p.user_id = ${userId}
-        RETURNING p.last_read_seq AS seq`,
+        FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+        WHERE c.id = p.conversation_id AND p.conversation_id = ${conversationId} AND p.user_id = ${userId}
+        RETURNING c.type, ${READ_ROW_COLUMNS}`,
     'mark_read',
   );
-  const cursor = row?.seq ?? 0;
+  if (!row) throw notFound('conversation');
   await deps.bus.publish({
-    topic: `message:${access.type}:${conversationId}`,
+    topic: `message:${row.type}:${conversationId}`,
     event: 'read',
-    payload: { user_id: userId, seq: cursor },
+    payload: { user_id: userId, seq: row.read_seq },
     ...(origin ? { origin } : {}),
   });
-  await publishConversationUpdate(deps, conversationId, 'conversation_updated', [userId]);
-  return cursor;
+  await announceRead(deps, conversationId, userId, row);
+  return row.read_seq;
 }
