@@ -16,6 +16,8 @@ export interface Config {
   dataDir: string;
   /** Redis URL for the cross-node bus; when absent the bus is in-process. */
   redisUrl: string | undefined;
+  /** Prefix of every Redis channel (`FAMICHAT_REDIS_PREFIX`), so several deployments can share one Redis. */
+  redisPrefix: string;
   /**
    * The public origin people reach Famichat at (`FAMICHAT_PUBLIC_URL`, e.g. `https://chat.example.com`),
    * without a trailing slash; required in production.
@@ -116,6 +118,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     return parsed.origin;
   };
+  const redisPrefix = str('FAMICHAT_REDIS_PREFIX') ?? 'famichat:';
+  if (!/^[\w.:-]{1,64}$/.test(redisPrefix)) {
+    problems.push(`FAMICHAT_REDIS_PREFIX must be 1-64 letters, digits or _ . : - (got "${redisPrefix}")`);
+  }
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`);
@@ -127,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: str('FAMICHAT_DATA_DIR') ?? './data',
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix,
     publicUrl: origin('FAMICHAT_PUBLIC_URL'),
     logLevel,
     trustProxy: bool('TRUST_PROXY'),

@@ -4,7 +4,7 @@
  */
 import { buildApp } from './app.js';
 import { createLocalBus } from './bus/bus.js';
-import { createRedisBus } from './bus/redis.js';
+import { createRedisBus, throttledPublishErrors } from './bus/redis.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { flushTracing } from './telemetry/tracing.js';
@@ -26,8 +26,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const bus = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus();
+  let warn = (details: object, message: string) => console.warn(message, details);
+  const bus = config.redisUrl
+    ? await createRedisBus(config.redisUrl, { prefix: config.redisPrefix, onError: throttledPublishErrors((details, message) => warn(details, message)) })
+    : createLocalBus();
   const { app, realtime } = await buildApp({ config, database, bus });
+  warn = (details, message) => app.log.warn(details, message);
   let closing = false;
   /**
    * Graceful shutdown: say "going away" (1001) to every WebSocket so its client reconnects (to another

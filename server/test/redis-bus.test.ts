@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './helpers/ports.js';
 import type { Bus, BusEvent } from '../src/bus/bus.js';
-import { createRedisBus } from '../src/bus/redis.js';
+import { createRedisBus, throttledPublishErrors } from '../src/bus/redis.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** A prefix of this run's own, so parallel runs and other test files never see each other's events. */
@@ -178,6 +178,26 @@ describe('Redis bus', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(Error);
     await expect(bus.ping()).rejects.toThrow();
+  });
+
+  it('reports failed publishes through a throttle: the first at once, then one report per interval with the count', async () => {
+    let now = 0;
+    const reports: { failed: number; err: unknown }[] = [];
+    const onError = throttledPublishErrors((details, message) => {
+      expect(message).toMatch(/publishing to Redis failed/);
+      reports.push(details);
+    }, 10_000, () => now);
+    const bus = await createRedisBus(REDIS_URL, { prefix, onError });
+    await bus.close();
+    for (let i = 0; i < 5; i++) await bus.publish({ topic: 'room:4', event: 'lost', payload: { i } });
+    expect(reports.map((r) => r.failed)).toEqual([1]);
+    expect(reports[0]!.err).toBeInstanceOf(Error);
+    now += 9_999;
+    await bus.publish({ topic: 'room:4', event: 'lost', payload: {} });
+    expect(reports).toHaveLength(1);
+    now += 1;
+    await bus.publish({ topic: 'room:4', event: 'lost', payload: {} });
+    expect(reports.map((r) => r.failed)).toEqual([1, 6]);
   });
 
   it('refuses to start when Redis cannot be reached, naming where it looked', async () => {

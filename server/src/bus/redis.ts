@@ -133,3 +133,25 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
     },
   };
 }
+
+/**
+ * An `onError` for {@link createRedisBus} that reports publish failures through `warn` at most once per
+ * `everyMs`, with how many failed since the last report: during an outage every send's publish fails,
+ * and the log must stay readable.
+ */
+export function throttledPublishErrors(
+  warn: (details: { err: unknown; failed: number }, message: string) => void,
+  everyMs = 10_000,
+  now: () => number = Date.now,
+): (error: unknown) => void {
+  let last = -Infinity;
+  let failed = 0;
+  return (error) => {
+    failed++;
+    const at = now();
+    if (at - last < everyMs) return;
+    warn({ err: error, failed }, "bus: publishing to Redis failed; messages are stored, and other nodes' clients catch up when it is back");
+    last = at;
+    failed = 0;
+  };
+}
