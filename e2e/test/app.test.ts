@@ -229,6 +229,28 @@ describe('Famichat in the browser', () => {
     expect(await kid.getByText('This message was deleted').count()).toBe(1);
   });
 
+  it("creates a group that shows up live in the member's list and carries messages both ways", async () => {
+    await mum.getByRole('button', { name: 'New chat' }).click();
+    await mum.getByLabel('Group name').fill('Weekend plans');
+    await mum.getByRole('checkbox', { name: 'Kid' }).check();
+    await mum.getByRole('button', { name: 'Create group' }).click();
+    await mum.getByRole('heading', { name: 'Weekend plans' }).waitFor();
+    // The kid's phone lists it without a reload; a message makes it unread there.
+    await kid.getByRole('link', { name: 'Back to conversations' }).click();
+    await conversationLink(kid, 'Weekend plans').waitFor();
+    await mum.getByLabel('Message', { exact: true }).fill('Picnic on Saturday?');
+    await mum.getByLabel('Message', { exact: true }).press('Enter');
+    await conversationLink(kid, 'Weekend plans').getByLabel(/unread/).waitFor();
+    await conversationLink(kid, 'Weekend plans').click();
+    await kid.locator('.row.theirs', { hasText: 'Picnic on Saturday?' }).waitFor();
+    await kid.getByLabel('Message', { exact: true }).fill('Yes!');
+    await kid.getByLabel('Message', { exact: true }).press('Enter');
+    await mum.locator('.row.theirs', { hasText: 'Yes!' }).waitFor();
+    const group = (await api(mum, 'GET', '/conversations')).find((c: any) => c.type === 'group');
+    expect(group).toMatchObject({ title: 'Weekend plans', latest_message_seq: 2 });
+    expect(group.participants.map((p: any) => p.display_name).sort()).toEqual(['Kid', 'Mum']);
+  });
+
   it('switches themes, saves the choice, and applies it before the first paint after a reload', async () => {
     await mum.getByRole('link', { name: 'Settings' }).click();
     await mum.getByRole('radio', { name: 'Dark' }).check();

@@ -69,7 +69,7 @@ export function NewConversationPage() {
             ) : null}
             <div className="field">
               <label htmlFor="group-title">Group name</label>
-              <input id="group-title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={64} />
+              <input id="group-title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={100} />
             </div>
             <fieldset>
               <legend>Members</legend>
