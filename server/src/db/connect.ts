@@ -126,7 +126,9 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
 
 async function openPglite(dataDir: string, runMigrations: boolean): Promise<Database> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  // PostgreSQL's default 128 MB buffer pool would be resident from the start, most of the embedded
+  // database's memory; a family's working set fits in 32 MB, and the OS caches the data files besides.
+  const client = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'] });
   const pgliteDb = drizzlePglite(client, { schema });
   if (runMigrations) await migratePglite(pgliteDb, { migrationsFolder });
   const db = pgliteDb as unknown as Db;
