@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { createLocalBus } from '../src/bus/bus.js';
@@ -56,6 +57,9 @@ it('serves the whole send path on PGlite and keeps the data after a reopen', asy
   expect(page.body.meta.page.has_more).toBe(true);
   const list = await call('GET', '/api/v1/conversations', token);
   expect(list.body.data.map((c: { type: string }) => c.type).sort()).toEqual(['family', 'self']);
+  // A small buffer pool: PostgreSQL's default 128 MB would be most of the process's memory.
+  const pool = await database.db.execute(sql`SHOW shared_buffers`);
+  expect((pool as { rows: { shared_buffers: string }[] }).rows[0]!.shared_buffers).toBe('32MB');
   await app.close();
   await database.close();
 });
