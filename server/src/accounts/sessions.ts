@@ -95,9 +95,32 @@ function sessionCache(deps: Deps): Map<string, CachedSession> {
   return cache;
 }
 
+// A revocation heard this recently still closes a socket whose upgrade authenticated the session just before.
+const RECENT_REVOCATION_MS = 60_000;
+const recentRevocations = new WeakMap<Deps, Map<string, number>>();
+
 function forgetSession(deps: Deps, sessionId: string): void {
   const cache = sessionCache(deps);
   for (const [hash, entry] of cache) if (entry.caller.sessionId === sessionId) cache.delete(hash);
+  let recent = recentRevocations.get(deps);
+  if (!recent) recentRevocations.set(deps, (recent = new Map<string, number>()));
+  const now = Date.now();
+  recent.delete(sessionId);
+  recent.set(sessionId, now);
+  // Oldest first (insertion order): drop what is past the window.
+  for (const [id, at] of recent) {
+    if (now - at <= RECENT_REVOCATION_MS) break;
+    recent.delete(id);
+  }
+}
+
+/**
+ * Whether this node heard in the last minute that the session was revoked. A socket's upgrade may
+ * authenticate a session just before its revocation is announced, while the socket does not listen for
+ * revocations yet: the socket asks this once it does.
+ */
+export function revokedRecently(deps: Deps, sessionId: string): boolean {
+  return recentRevocations.get(deps)?.has(sessionId) ?? false;
 }
 
 /** Drops revoked sessions from this node's cache when any node revokes one (call once per app). */

@@ -5,11 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { sql } from 'drizzle-orm';
 import type { WebSocket } from 'ws';
-import { REVOCATIONS_TOPIC } from '../accounts/sessions.js';
+import { REVOCATIONS_TOPIC, revokedRecently } from '../accounts/sessions.js';
 import { ACCESS_REVOKED_TOPIC } from '../chat/access.js';
-import { firstRow, isDatabaseUnavailable } from '../db/connect.js';
+import { isDatabaseUnavailable } from '../db/connect.js';
 import { channelsJoined, socketsOpen } from '../telemetry/metrics.js';
 import type { Channel, ChannelDeps, SocketContext } from './channels.js';
 import { join } from './channels.js';
@@ -80,19 +79,9 @@ export class Connection implements SocketContext {
         }
       }),
     );
-    void this.confirmSession();
-  }
-
-  /**
-   * Closes the socket if its session was revoked after the upgrade authenticated it but before this
-   * socket listened for the revocation (the revocation is committed before it is announced).
-   */
-  private async confirmSession(): Promise<void> {
-    const active = await firstRow<{ id: string }>(
-      this.node.deps.db,
-      sql`SELECT id FROM sessions WHERE id = ${this.sessionId} AND revoked_at IS NULL AND expires_at > now()`,
-    ).catch(() => ({ id: this.sessionId })); // database trouble: the upgrade's check stands
-    if (!active) this.close(1008, 'session revoked');
+    // The upgrade authenticated the session before this socket listened for its revocation: one announced
+    // in between is remembered by the node (no query per socket).
+    if (revokedRecently(node.deps, sessionId)) process.nextTick(() => this.close(1008, 'session revoked'));
   }
 
   /**
