@@ -4,6 +4,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
 import { firstRow, rows } from '../db/connect.js';
@@ -148,33 +149,17 @@ export async function listMessages(
   );
 }
 
-/**
- * The page query. With `viewerId`, the same statement checks that the viewer participates (one round trip
- * for a history page); without, the caller has checked.
- * @throws {AppError} `not_found` when `viewerId` is not a participant.
- */
-export async function readPage(ex: Executor, conversationId: string, query: PageQuery, viewerId?: string): Promise<MessagePage> {
+function pageSql(conversationId: string, query: PageQuery): SQL {
   const limit = query.limit + 1;
-  const page =
-    query.after !== undefined
-      ? sql`SELECT ${COLUMNS} FROM messages WHERE conversation_id = ${conversationId} AND seq > ${query.after}
-            ORDER BY seq ASC LIMIT ${limit}`
-      : sql`SELECT ${COLUMNS} FROM messages WHERE conversation_id = ${conversationId} AND seq < ${query.before ?? 2_147_483_647}
-            ORDER BY seq DESC LIMIT ${limit}`;
-  const name = query.after !== undefined ? 'read_page_after' : 'read_page_before';
-  let list: MessageRow[];
-  if (viewerId === undefined) list = await rows<MessageRow>(ex, page, name);
-  else {
-    // No row: not a participant. One row of nulls: a participant, no messages on this page.
-    const checked = await rows<MessageRow>(
-      ex,
-      sql`SELECT m.* FROM participants p LEFT JOIN LATERAL (${page}) m ON true
-          WHERE p.conversation_id = ${conversationId} AND p.user_id = ${viewerId}`,
-      `${name}_checked`,
-    );
-    if (checked.length === 0) throw notFound('conversation');
-    list = checked.filter((row) => row.id !== null);
-  }
+  return query.after !== undefined
+    ? sql`SELECT ${COLUMNS} FROM messages WHERE conversation_id = ${conversationId} AND seq > ${query.after}
+          ORDER BY seq ASC LIMIT ${limit}`
+    : sql`SELECT ${COLUMNS} FROM messages WHERE conversation_id = ${conversationId} AND seq < ${query.before ?? 2_147_483_647}
+          ORDER BY seq DESC LIMIT ${limit}`;
+}
+
+/** A page from the rows of {@link pageSql} (one more than the limit when there are more). */
+function toPage(list: MessageRow[], query: PageQuery): MessagePage {
   const hasMore = list.length > query.limit;
   if (hasMore) list.pop();
   if (query.after === undefined) list.reverse();
@@ -187,6 +172,51 @@ export async function readPage(ex: Executor, conversationId: string, query: Page
       last_seq: messages[messages.length - 1]?.seq ?? null,
     },
   };
+}
+
+/**
+ * The page query. With `viewerId`, the same statement checks that the viewer participates (one round trip
+ * for a history page); without, the caller has checked.
+ * @throws {AppError} `not_found` when `viewerId` is not a participant.
+ */
+export async function readPage(ex: Executor, conversationId: string, query: PageQuery, viewerId?: string): Promise<MessagePage> {
+  const page = pageSql(conversationId, query);
+  const name = query.after !== undefined ? 'read_page_after' : 'read_page_before';
+  if (viewerId === undefined) return toPage(await rows<MessageRow>(ex, page, name), query);
+  // No row: not a participant. One row of nulls: a participant, no messages on this page.
+  const checked = await rows<MessageRow>(
+    ex,
+    sql`SELECT m.* FROM participants p LEFT JOIN LATERAL (${page}) m ON true
+        WHERE p.conversation_id = ${conversationId} AND p.user_id = ${viewerId}`,
+    `${name}_checked`,
+  );
+  if (checked.length === 0) throw notFound('conversation');
+  return toPage(checked.filter((row) => row.id !== null), query);
+}
+
+/**
+ * What a client holding everything up to `after` missed: the conversation's latest seq and the first
+ * `limit` messages after `after`, in one statement (the caller has checked access). Without `after`,
+ * the latest seq only.
+ */
+export async function readCatchUp(
+  ex: Executor,
+  conversationId: string,
+  after: number | undefined,
+  limit: number,
+): Promise<{ latestSeq: number; page: MessagePage }> {
+  if (after === undefined) {
+    const latest = await firstRow<{ last_seq: number }>(ex, sql`SELECT last_seq FROM conversations WHERE id = ${conversationId}`, 'latest_seq');
+    return { latestSeq: latest?.last_seq ?? 0, page: { messages: [], page: { has_more: false, first_seq: null, last_seq: null } } };
+  }
+  const query = { limit, after };
+  const list = await rows<MessageRow & { latest_seq: number }>(
+    ex,
+    sql`SELECT c.last_seq AS latest_seq, m.* FROM conversations c LEFT JOIN LATERAL (${pageSql(conversationId, query)}) m ON true
+        WHERE c.id = ${conversationId}`,
+    'read_catch_up',
+  );
+  return { latestSeq: list[0]?.latest_seq ?? 0, page: toPage(list.filter((row) => row.id !== null), query) };
 }
 
 async function findMessage(ex: Executor, conversationId: string, messageId: string): Promise<MessageRow> {

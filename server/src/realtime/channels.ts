@@ -3,13 +3,11 @@
  * Joins go through the same access checks as REST; every refusal is the identical `not_found`.
  * @module
  */
-import { sql } from 'drizzle-orm';
 import { requireFamilyMember, requireParticipant } from '../chat/access.js';
 import type { ConversationType } from '../chat/access.js';
 import { BRANDING_TOPIC } from '../branding/branding.js';
 import { viewFor } from '../chat/conversations.js';
-import { markRead, readPage, sendMessage } from '../chat/messages.js';
-import { firstRow } from '../db/connect.js';
+import { markRead, readCatchUp, sendMessage } from '../chat/messages.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { Hub } from './hub.js';
@@ -114,12 +112,7 @@ async function joinMessage(
   });
   try {
     await hub.ready(topic);
-    const latest = await firstRow<{ last_seq: number }>(deps.db, sql`SELECT last_seq FROM conversations WHERE id = ${conversationId}`, 'latest_seq');
-    const latestSeq = latest?.last_seq ?? 0;
-    const page =
-      afterSeq === undefined
-        ? { messages: [], page: { has_more: false } }
-        : await readPage(deps.db, conversationId, { limit: CATCH_UP_LIMIT, after: afterSeq });
+    const { latestSeq, page } = await readCatchUp(deps.db, conversationId, afterSeq, CATCH_UP_LIMIT);
     // An after_seq beyond the latest seq must not swallow the messages still to come.
     lastSentSeq = page.messages.at(-1)?.seq ?? (afterSeq === undefined ? 0 : Math.min(afterSeq, latestSeq));
     const channel: Channel = {
