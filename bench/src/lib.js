@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import WebSocket from 'ws';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -69,7 +70,7 @@ let nextPort = 4700 + Math.floor(Math.random() * 200);
 
 /**
  * Starts `node server/dist/main.js` as a child process and waits for /healthz.
- * @param {{databaseUrl?: string, dataDir?: string, env?: Record<string,string>}} opts
+ * @param {{databaseUrl?: string, dataDir?: string, env?: Record<string,string>, inspect?: boolean}} opts
  */
 /** Extra node flags for the server process, e.g. `BENCH_SERVER_NODE_ARGS=--cpu-prof` to profile it. */
 const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -96,7 +97,15 @@ export async function startServer(opts = {}) {
     pgliteDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'famichat-bench-pglite-'));
     env.FAMICHAT_DATA_DIR = pgliteDir;
   }
-  const child = track(spawn(process.execPath, [...serverNodeArgs, join(root, 'server', 'dist', 'main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] }));
+  // With `inspect`, the inspector listens on a port of its own: `collectGarbage` uses it to weigh memory.
+  const inspectPort = opts.inspect ? nextPort++ : undefined;
+  const inspect = inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
+  const child = track(spawn(process.execPath, [...serverNodeArgs, ...inspect, join(root, 'server', 'dist', 'main.js')], { env, stdio: ['ignore', 'inherit', 'pipe'] }));
+  // The inspector announces itself on stderr; everything else the server says there is passed on.
+  child.stderr.on('data', (chunk) => {
+    const text = chunk.toString().replace(/^(Debugger listening on|For help, see|Debugger attached|Debugger ending|Waiting for the debugger).*\n/gm, '');
+    if (text) process.stderr.write(text);
+  });
   const base = `http://127.0.0.1:${port}`;
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 60_000;
@@ -117,6 +126,8 @@ export async function startServer(opts = {}) {
     wsUrl: `ws://127.0.0.1:${port}/socket/websocket`,
     pid: child.pid,
     rss: () => rssOf(child.pid),
+    /** Runs a full garbage collection in the server (needs `inspect`), so RSS shows what is kept, not garbage. */
+    collectGarbage: () => collectGarbage(inspectPort),
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -127,6 +138,23 @@ export async function startServer(opts = {}) {
       if (pgliteDir && !opts.dataDir) rmSync(pgliteDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Asks a process's inspector for two full garbage collections (the second catches what finalizers freed). */
+async function collectGarbage(port) {
+  if (!port) throw new Error('collectGarbage needs a server started with { inspect: true }');
+  const [target] = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  for (const id of [1, 2]) {
+    const done = new Promise((resolve) => ws.on('message', (data) => JSON.parse(data.toString()).id === id && resolve()));
+    ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+    await done;
+  }
+  ws.close();
 }
 
 /** Resident set size of a process, in bytes (Linux /proc). */

@@ -110,7 +110,7 @@ export function renderMarkdown(r) {
     p(`## 4. ${s.connections.title}`);
     if (s.connections.error) p(`Failed: \`${s.connections.error.split('\n')[0]}\``);
     else {
-      p(`Authenticated idle sockets, each joined to \`user:<id>\`, \`family:<id>\` (presence) and its family conversation, opened from ${s.connections.settings.workers} client processes over 127.0.0.1-4. Then every socket drops, one message lands in every conversation, and all return with \`after_seq\`.`);
+      p(`Authenticated idle sockets, each joined to \`user:<id>\`, \`family:<id>\` (presence) and its family conversation, opened from ${s.connections.settings.workers} client processes over 127.0.0.1-4. Server RSS is read after a full garbage collection (asked of the server's inspector), so KB/socket is what a socket keeps, not the join's garbage. Then every socket drops, one message lands in every conversation, and all return with \`after_seq\`.`);
       p();
       p('| sockets | connected | join all (s) | join p99 (ms) | server RSS before → after (MB) | KB/socket | storm: back and caught up (s) | storm errors | not caught up |');
       p('|---|---|---|---|---|---|---|---|---|');

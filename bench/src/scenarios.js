@@ -30,9 +30,9 @@ async function startRelay() {
 }
 
 /** A server on a fresh PostgreSQL database, seeded with `families` x `size` users; cleaned up by `stop`. */
-async function seededServer(families, size, env) {
+async function seededServer(families, size, env, inspect = false) {
   const db = await createDatabase();
-  const server = await startServer({ databaseUrl: db.url, env });
+  const server = await startServer({ databaseUrl: db.url, env, inspect });
   const data = await seed(db.url, families, size);
   return {
     db,
@@ -238,12 +238,12 @@ export async function connections(o, log) {
   for (const wanted of o.counts) {
     const count = Math.min(wanted, fdLimit - 300);
     const families = Math.ceil(count / 5);
-    const s = await seededServer(families, 5);
+    const s = await seededServer(families, 5, undefined, true);
     const users = s.data.families.flatMap((f) => f.users.map((u) => ({ ...u, familyId: f.id, conversationId: f.conversationId }))).slice(0, count);
     const workers = [];
     try {
       log(`4. connections: ${count} idle sockets${count < wanted ? ` (capped from ${wanted}: file-descriptor limit ${fdLimit})` : ''}`);
-      await sleep(1000);
+      await s.server.collectGarbage();
       const rssBefore = s.server.rss();
       const per = Math.ceil(users.length / o.workers);
       for (let w = 0; w < o.workers; w++) {
@@ -258,7 +258,7 @@ export async function connections(o, log) {
       const t0 = now();
       const joined = await Promise.all(workers.map((w) => w.call({ cmd: 'connect' })));
       const joinElapsed = now() - t0;
-      await sleep(2000);
+      await s.server.collectGarbage();
       const rssAfter = s.server.rss();
       const connected = joined.reduce((a, r) => a + (r.connected ?? 0), 0);
       const joinErrors = joined.reduce((a, r) => a + (r.errors ?? 0), 0);
