@@ -148,7 +148,8 @@ export function renderMarkdown(r) {
       p('| database | RSS after start (MB) | RSS idle with 100 sockets (MB) |');
       p('|---|---|---|');
       p(`| PostgreSQL | ${fp.postgres.after_start_mb} | ${fp.postgres.idle_100_sockets_mb} |`);
-      p(`| embedded (PGlite) | ${fp.pglite.after_start_mb} | ${fp.pglite.idle_100_sockets_mb} |`);
+      p(`| embedded (PGlite), first start (creates the database) | ${fp.pglite.after_start_mb} | ${fp.pglite.idle_100_sockets_mb} |`);
+      if (fp.pglite.after_restart_mb !== undefined) p(`| embedded (PGlite), restarted on its data | ${fp.pglite.after_restart_mb} | |`);
       p();
       p(`Steady load (PostgreSQL): ${fp.steady.rate} msg/s for ${fp.steady.seconds} s over the 100 sockets (${fp.steady.sent} sent, ${fp.steady.lost} lost, p99 delivery ${fp.steady.delivered_p99_ms} ms): RSS ${fp.steady.rss_before_mb} → ${fp.steady.rss_after_mb} MB (growth ${fp.steady.growth_mb} MB).`);
       p();

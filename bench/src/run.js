@@ -71,7 +71,8 @@ const report = {
   started_at: new Date().toISOString(),
   mode: quick ? 'quick' : 'full',
   commit: git('rev-parse HEAD'),
-  dirty: git('status --porcelain') !== '',
+  // Earlier reports and browser-test screenshots do not count: they are outputs, not what was measured.
+  dirty: git("status --porcelain -- . ':!bench/results' ':!docs/screenshots'") !== '',
   machine: { cpu: machine(), cores: cpus().length, memory_gb: Math.round(totalmem() / 1e9), kernel: release(), node: process.version, fd_limit: fdLimit, load_average_at_start: loadavg().map((x) => Math.round(x * 100) / 100) },
   note: 'The load generator, the relay and PostgreSQL share the same machine as the server: on 2 cores the bench processes compete with the server for CPU, so every figure is a lower bound for the server alone.',
   scenarios: {},

@@ -3,6 +3,8 @@
 import { fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -462,8 +464,10 @@ export async function footprint(o, log) {
     }
   }
   // PGlite: set up through the API (no SQL access from outside the process); 100 sockets of the admin.
-  {
-    const server = await startServer({});
+  // The first start creates the database (initdb); a restart on the same data is the everyday case.
+  const dataDir = mkdtempSync(join(tmpdir(), 'famichat-bench-pglite-'));
+  try {
+    const server = await startServer({ dataDir });
     try {
       await sleep(1500);
       const start = server.rss();
@@ -491,6 +495,16 @@ export async function footprint(o, log) {
     } finally {
       await server.stop();
     }
+    const again = await startServer({ dataDir });
+    try {
+      await sleep(1500);
+      out.pglite.after_restart_mb = mb(again.rss());
+      log(`  pglite: ${out.pglite.after_restart_mb} MB after a restart on the same data`);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
   }
   return { settings: o, ...out, problems };
 }
