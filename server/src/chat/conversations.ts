@@ -381,12 +381,16 @@ export const READ_ROW_COLUMNS = sql`p.last_read_seq AS read_seq, p.hidden, c.las
 export async function announceRead(deps: Deps, conversationId: string, userId: string, row: ReadRow): Promise<void> {
   const shape = await shapeFor(deps, conversationId, row.participant_ids);
   if (!shape) return;
-  const latest: LatestState = {
+  await publishUpdate(deps, buildUpdate('conversation_updated', conversationId, shape, [[userId, row.read_seq, row.hidden]], latestOf(row)));
+}
+
+/** The latest state from a conversation row joined with its last message's columns (all null when it has none). */
+function latestOf(row: Partial<MessageRow> & { last_seq: number; last_message_at: string | null }): LatestState {
+  return {
     lastSeq: row.last_seq,
     lastMessage: row.id ? toMessage(row as MessageRow) : null,
     lastMessageAt: row.last_message_at ? new Date(row.last_message_at).toISOString() : null,
   };
-  await publishUpdate(deps, buildUpdate('conversation_updated', conversationId, shape, [[userId, row.read_seq, row.hidden]], latest));
 }
 
 async function publishUpdate(deps: Deps, update: ConversationUpdate | undefined): Promise<void> {
@@ -415,12 +419,7 @@ export async function publishConversationUpdate(
   if (!row) return;
   const shape = toShape(row);
   rememberShape(deps, conversationId, shape);
-  const latest: LatestState = {
-    lastSeq: row.last_seq,
-    lastMessage: row.id ? toMessage(row as MessageRow) : null,
-    lastMessageAt: row.last_message_at ? new Date(row.last_message_at).toISOString() : null,
-  };
-  await publishUpdate(deps, buildUpdate(event, conversationId, shape, row.viewers ?? [], latest, onlyUserIds));
+  await publishUpdate(deps, buildUpdate(event, conversationId, shape, row.viewers ?? [], latestOf(row), onlyUserIds));
 }
 
 /** Tells `userIds`, on their user topics, that a conversation now exists for them. */
