@@ -68,13 +68,13 @@ export function track(child) {
 
 let nextPort = 4700 + Math.floor(Math.random() * 200);
 
+/** Extra node flags for the server process, e.g. `BENCH_SERVER_NODE_ARGS=--cpu-prof` to profile it. */
+const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 /**
  * Starts `node server/dist/main.js` as a child process and waits for /healthz.
  * @param {{databaseUrl?: string, dataDir?: string, env?: Record<string,string>, inspect?: boolean}} opts
  */
-/** Extra node flags for the server process, e.g. `BENCH_SERVER_NODE_ARGS=--cpu-prof` to profile it. */
-const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-
 export async function startServer(opts = {}) {
   const port = nextPort++;
   let pgliteDir;
