@@ -6,10 +6,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Channel, Socket } from 'phoenix';
 import { Presence as ClientPresence } from 'phoenix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { freePort } from './helpers/ports.js';
 import type { TestDatabase } from './helpers/db.js';
 import { createTestDatabase } from './helpers/db.js';
@@ -19,6 +21,8 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 /** A node silent this long is forgotten (checked every third of it); shortened from the 15 s default to keep the test quick. */
 const NODE_TIMEOUT_MS = 3_000;
+/** A bus prefix of this run's own, so another run on the same Redis never shares its nodes' events. */
+const REDIS_PREFIX = `famichat-multinode-${randomBytes(6).toString('hex')}:`;
 
 interface Node {
   name: string;
@@ -55,6 +59,7 @@ async function startNode(name: string, databaseUrl: string): Promise<Node> {
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl,
       REDIS_URL,
+      FAMICHAT_REDIS_PREFIX: REDIS_PREFIX,
       // The "listening" line is logged at info level.
       LOG_LEVEL: 'info',
       FAMICHAT_DATA_DIR: dataDir!,
@@ -112,6 +117,24 @@ async function addMember(node: Node, name: string): Promise<Person> {
   });
   expect(res.status).toBe(201);
   return { id: res.body.data.user.id, token: res.body.data.token };
+}
+
+/** Logs `username` in through `node`: a new session of its own. */
+async function login(node: Node, username: string): Promise<Person & { sessionId: string }> {
+  const res = await api(node, 'POST', '/api/v1/auth/login', undefined, { username, password: 'correct horse' });
+  expect(res.status).toBe(200);
+  return { id: res.body.data.user.id, token: res.body.data.token, sessionId: res.body.data.session_id };
+}
+
+/** A raw socket of `person` on `node` and a promise of its close code. */
+async function rawSocket(node: Node, person: Person): Promise<{ ws: WebSocket; closed: Promise<number> }> {
+  const ws = new WebSocket(`${node.ws}/websocket?vsn=2.0.0&token=${person.token}`);
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { ws, closed };
 }
 
 async function open(node: Node, person: Person): Promise<Socket> {
@@ -267,6 +290,62 @@ describe('two server nodes on one PostgreSQL and one Redis', () => {
     carolOnA.disconnect();
     const after = await bobView.until((u) => !u.has(carol.id));
     expect([...after.keys()].sort()).toEqual([admin.id, bob.id].sort());
+  });
+
+  it("closes a session's sockets on node B at once when it is revoked on node A, and only that session's", async () => {
+    const frank = await addMember(a, 'frank');
+    const phone = await login(a, 'frank');
+    const laptop = await login(b, 'frank');
+    const phoneOnB = await rawSocket(b, phone);
+    const laptopOnB = await open(b, laptop);
+    const notes = (await api(b, 'POST', '/api/v1/conversations', laptop.token, { type: 'self' })).body.data.id as string;
+    const channel = await joinChannel(laptopOnB, `message:self:${notes}`);
+    // B has checked the phone's token, so its session is in B's cache when A revokes it.
+    expect((await api(b, 'GET', '/api/v1/me', phone.token)).status).toBe(200);
+
+    const revoked = await api(a, 'DELETE', `/api/v1/me/sessions/${phone.sessionId}`, frank.token);
+    expect(revoked.status).toBe(204);
+    expect(await phoneOnB.closed).toBe(1008);
+    expect((await api(b, 'GET', '/api/v1/me', phone.token)).status).toBe(401);
+    const refused = new WebSocket(`${b.ws}/websocket?vsn=2.0.0&token=${phone.token}`);
+    const status = await new Promise<number | undefined>((resolve) => refused.once('unexpected-response', (_req, res) => resolve(res.statusCode)));
+    expect(status).toBe(403);
+    // The laptop's session on the same node is untouched.
+    const sent = await push(channel.channel, 'new_msg', { body: 'still here' });
+    expect(sent.status).toBe('ok');
+    expect((await api(b, 'GET', '/api/v1/me', laptop.token)).status).toBe(200);
+  });
+
+  it("ends a member removed on node A at once on node B: delivery, channels, REST and rejoin", async () => {
+    const gina = await addMember(a, 'gina');
+    const ginaOnB = await open(b, gina);
+    const family = await joinChannel(ginaOnB, `message:family:${conv}`);
+    const presence = await joinChannel(ginaOnB, `family:${familyId}`);
+    const notes = (await api(b, 'POST', '/api/v1/conversations', gina.token, { type: 'self' })).body.data.id as string;
+    const self = await joinChannel(ginaOnB, `message:self:${notes}`);
+    const familyMessages = collect(family.channel, 'new_msg');
+    const ownNotes = collect(self.channel, 'new_msg');
+    const closed = Promise.all(
+      [family.channel, presence.channel].map((channel) => new Promise<void>((resolve) => channel.onClose(() => resolve()))),
+    );
+    const before = await api(a, 'POST', `/api/v1/conversations/${conv}/messages`, admin.token, { body: 'before gina leaves' });
+    expect((await familyMessages.next()).message.id).toBe(before.body.data.id);
+
+    expect((await api(a, 'DELETE', `/api/v1/families/${familyId}/members/${gina.id}`, admin.token)).status).toBe(204);
+    await closed;
+    // Both published by node A in this order: when gina's own note arrives on B, the family message would have too.
+    const after = await api(a, 'POST', `/api/v1/conversations/${conv}/messages`, admin.token, { body: 'after gina left' });
+    expect(after.status).toBe(201);
+    const marker = await api(a, 'POST', `/api/v1/conversations/${notes}/messages`, gina.token, { body: 'marker' });
+    expect((await ownNotes.next()).message.id).toBe(marker.body.data.id);
+    expect(familyMessages.received).toEqual([]);
+
+    expect((await api(b, 'GET', `/api/v1/conversations/${conv}`, gina.token)).status).toBe(404);
+    expect((await api(b, 'GET', `/api/v1/conversations/${conv}/messages`, gina.token)).status).toBe(404);
+    expect((await api(b, 'POST', `/api/v1/conversations/${conv}/messages`, gina.token, { body: 'let me back' })).status).toBe(404);
+    expect((await api(b, 'GET', `/api/v1/families/${familyId}`, gina.token)).status).toBe(404);
+    await expect(joinChannel(ginaOnB, `message:family:${conv}`)).rejects.toMatchObject({ response: { reason: 'not_found' } });
+    await expect(joinChannel(ginaOnB, `family:${familyId}`)).rejects.toMatchObject({ response: { reason: 'not_found' } });
   });
 
   it('drops the users of a node stopped with SIGTERM at once, without waiting for the node timeout', async () => {
