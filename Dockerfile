@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # Famichat container image: build every npm workspace, keep only production dependencies, run as the
 # unprivileged `node` user. Database migrations run at every start-up (server/dist/main.js applies them
 # before listening). See docs/deployment.md.
@@ -7,9 +5,9 @@
 #   docker build -t famichat .
 #   docker run --env-file .env -p 127.0.0.1:4000:4000 famichat
 #
-# There is no Docker engine on the CI machines: scripts/check-deploy.sh runs this file's RUN steps of
-# the `build` stage, then the runtime stage's CMD and HEALTHCHECK with its ENV, in production mode
-# against real PostgreSQL and Redis. Keep each RUN of the `build` stage on one line so it can.
+# scripts/check-deploy.sh (run by CI) builds this file for real and runs the compose files with it; on a
+# machine without an image registry it first builds local stand-ins of the base images
+# (deploy/standins/). So keep it Debian-based, and without a `# syntax=` line (that pulls an image).
 
 # The Node.js LTS line (24 "Krypton"); `--build-arg NODE_VERSION=26` moves to the newer LTS.
 ARG NODE_VERSION=24
@@ -25,7 +23,9 @@ RUN find . -type f ! -name package.json ! -name package-lock.json -delete && fin
 FROM node:${NODE_VERSION}-trixie-slim AS build
 WORKDIR /app
 COPY --from=manifests /src ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+# An optional build secret `ca_certificates` (a PEM bundle) is trusted by npm: for builds behind a TLS-inspecting
+# proxy. Without it (the usual case) nothing changes, and it never reaches the image.
+RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca_certificates if [ -s /run/secrets/ca_certificates ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_certificates; fi && npm ci --no-audit --no-fund
 COPY . .
 # `npm run build` runs the build script of every workspace that has one: the server (server/dist) and the
 # web client (web/dist, static files the server serves at /). A new workspace needs no change here.
