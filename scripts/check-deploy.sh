@@ -79,6 +79,8 @@ down_all() {
 }
 cleanup() {
   down_all
+  # Each run's image replaces the last: drop the untagged ones so the disk does not fill over many runs.
+  docker image prune -f >/dev/null 2>&1 || true
   rm -rf "$work"
   if [ -n "$dockerd_pid" ]; then kill "$dockerd_pid" 2>/dev/null || true; fi
 }
