@@ -398,6 +398,7 @@ export async function announceRead(deps: Deps, conversationId: string, userId: s
   const viewers = row.viewers.map(([id, read, hidden]): ViewerRow => [id, id === userId ? row.read_seq : read, hidden]);
   const shape = await shapeFor(deps, conversationId, viewers.map(([id]) => id));
   if (!shape) return;
+  // The reader and the senders read, not everyone: others' "seen by" did not change (docs/realtime.md).
   const told = [userId, ...(row.senders ?? [])];
   await publishUpdate(deps, buildUpdate('conversation_updated', conversationId, shape, viewers, latestOf(row), told));
 }
