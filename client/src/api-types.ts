@@ -3463,6 +3463,10 @@ export interface components {
              * @description ISO 8601 UTC with milliseconds
              */
             created_at: string;
+            /** @description Every current participant's read cursor (the highest seq they have read), keyed by user id, so "seen by" survives a reload. Cursors only move forward: a client merging updates keeps the higher value per user. */
+            read_up_to: {
+                [key: string]: number;
+            };
         };
         Session: {
             /** Format: uuid */

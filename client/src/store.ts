@@ -1,6 +1,7 @@
 /**
- * Message state as pure functions: merging pages and live events by `seq`, and the timeline a chat
- * view shows (confirmed messages followed by the caller's unsent ones from the outbox).
+ * Message state as pure functions: merging pages and live events by `seq`, the timeline a chat
+ * view shows (confirmed messages followed by the caller's unsent ones from the outbox), and read
+ * receipts (merging `read_up_to` cursors, who has seen a message).
  * @module
  */
 import type { OutboxEntry } from './outbox.js';
@@ -67,4 +68,33 @@ export function timeline(messages: readonly Message[], pending: readonly OutboxE
 /** Unread count from the latest seq and the read cursor, never below 0 (the API's rule). */
 export function unreadCount(latest: number, readSeq: number): number {
   return Math.max(0, latest - readSeq);
+}
+
+/** Read cursors by user id, as in a Conversation's `read_up_to`. */
+export type ReadCursors = Record<string, number>;
+
+/**
+ * The cursors of `base`'s participants, each the higher of `base`'s and `other`'s (cursors never move
+ * backwards, but updates may arrive out of order). Returns `base` itself when `other` raises none.
+ */
+export function mergeReadUpTo(base: ReadCursors, other: ReadCursors | undefined): ReadCursors {
+  if (!other) return base;
+  let merged: ReadCursors | undefined;
+  for (const [userId, seq] of Object.entries(base)) {
+    const theirs = other[userId];
+    if (theirs !== undefined && theirs > seq) (merged ??= { ...base })[userId] = theirs;
+  }
+  return merged ?? base;
+}
+
+/** `cursors` with `userId` read up to at least `seq` (a live `read` event); itself when that moves nothing. */
+export function withRead(cursors: ReadCursors, userId: string, seq: number): ReadCursors {
+  return (cursors[userId] ?? -1) >= seq ? cursors : { ...cursors, [userId]: seq };
+}
+
+/** Who, other than `viewerId`, has read message `seq` (their cursor is at it or beyond), in `cursors` order. */
+export function seenBy(cursors: ReadCursors, seq: number, viewerId: string): string[] {
+  return Object.entries(cursors)
+    .filter(([userId, read]) => userId !== viewerId && read >= seq)
+    .map(([userId]) => userId);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message, OutboxEntry } from '../src/index.js';
-import { latestSeq, mergeMessages, oldestSeq, timeline, unreadCount } from '../src/index.js';
+import { latestSeq, mergeMessages, mergeReadUpTo, oldestSeq, seenBy, timeline, unreadCount, withRead } from '../src/index.js';
 
 const msg = (seq: number, extra: Partial<Message> = {}): Message => ({
   id: `id-${seq}`,
@@ -63,5 +63,24 @@ describe('timeline', () => {
   it('computes unread counts as the API does (never below zero)', () => {
     expect(unreadCount(10, 7)).toBe(3);
     expect(unreadCount(3, 7)).toBe(0);
+  });
+});
+
+describe('read receipts', () => {
+  it('merges cursors by the highest value, over the participants of the newer view', () => {
+    const base = { a: 3, b: 1 };
+    expect(mergeReadUpTo(base, { a: 2, b: 4, gone: 9 })).toEqual({ a: 3, b: 4 });
+    expect(mergeReadUpTo(base, { a: 1 })).toBe(base);
+    expect(mergeReadUpTo(base, undefined)).toBe(base);
+  });
+
+  it('moves one cursor forward only, and lists who else has read a message', () => {
+    const cursors = { me: 7, bob: 5, carol: 2 };
+    expect(withRead(cursors, 'bob', 4)).toBe(cursors);
+    expect(withRead(cursors, 'carol', 6)).toEqual({ me: 7, bob: 5, carol: 6 });
+    expect(withRead(cursors, 'dan', 0)).toEqual({ ...cursors, dan: 0 });
+    expect(seenBy(cursors, 5, 'me')).toEqual(['bob']);
+    expect(seenBy(cursors, 2, 'me')).toEqual(['bob', 'carol']);
+    expect(seenBy(cursors, 8, 'me')).toEqual([]);
   });
 });

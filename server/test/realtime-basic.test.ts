@@ -69,7 +69,7 @@ it('sends each participant a conversation_updated equal to what GET returns them
   b.disconnect();
 });
 
-it('after a read, tells the reader only, with a conversation_updated equal to what GET returns them', async () => {
+it('after a read, tells the reader and the senders of the messages read, with a conversation_updated equal to what GET returns them', async () => {
   const group = await t.as(admin.token).post('/api/v1/conversations', { type: 'group', family_id: familyId, title: 'Readers', participant_ids: [bob.id] });
   expect(group.status).toBe(201);
   const id = group.body.data.id as string;
@@ -83,13 +83,22 @@ it('after a read, tells the reader only, with a conversation_updated equal to wh
   const read = await t.as(bob.token).post(`/api/v1/conversations/${id}/read`, { seq: 2 });
   expect(read.body.data).toEqual({ seq: 2 });
   expect(await reads.next()).toEqual({ user_id: bob.id, seq: 2 });
-  const forBob = await ub.next();
+  const [forBob, forAdmin] = await Promise.all([ub.next(), ua.next()]);
   expect(forBob.conversation).toEqual((await t.as(bob.token).get(`/api/v1/conversations/${id}`)).body.data);
   expect(forBob.conversation).toMatchObject({ title: 'Readers', unread_count: 1, latest_message_seq: 3, last_message: { seq: 3, body: 'three' } });
+  // The admin sent what Bob read: their "seen by" changed.
+  expect(forAdmin.conversation).toEqual((await t.as(admin.token).get(`/api/v1/conversations/${id}`)).body.data);
+  expect(forAdmin.conversation).toMatchObject({ unread_count: 0, read_up_to: { [admin.id]: 3, [bob.id]: 2 } });
 
-  // A read past the end is clamped to the latest seq; the admin, who did not read, was told nothing.
+  // A read past the end is clamped to the latest seq.
   expect((await t.as(bob.token).post(`/api/v1/conversations/${id}/read`, { seq: 99 })).body.data).toEqual({ seq: 3 });
   expect((await ub.next()).conversation).toMatchObject({ unread_count: 0 });
+  expect((await ua.next()).conversation).toMatchObject({ read_up_to: { [bob.id]: 3 } });
+  // A read that moves nothing tells the reader only: the admin's next update is the next message's.
+  expect((await t.as(bob.token).post(`/api/v1/conversations/${id}/read`, { seq: 3 })).body.data).toEqual({ seq: 3 });
+  expect((await ub.next()).conversation).toMatchObject({ unread_count: 0 });
+  await t.as(bob.token).post(`/api/v1/conversations/${id}/messages`, { body: 'four' });
+  expect((await ua.next()).conversation).toMatchObject({ latest_message_seq: 4, unread_count: 1, read_up_to: { [admin.id]: 3, [bob.id]: 4 } });
   expect(ua.received).toEqual([]);
   a.disconnect();
   b.disconnect();

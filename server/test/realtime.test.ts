@@ -656,7 +656,7 @@ describe('the user topic', () => {
       const update = await u.on('conversation_updated').next((p) => mine(p) && p.conversation.participants.length === 2);
       expect(update.conversation.participants.map((p: { id: string }) => p.id).sort()).toEqual([admin.id, bob.id].sort());
     }
-    // Bob's read cursor: only Bob hears of it.
+    // Bob reads Carol's messages (Carol has left): only Bob hears of it.
     const adminBefore = ua!.on('conversation_updated').all.length;
     expect((await api(bob).post(`/api/v1/conversations/${conv}/read`, { seq: 3 })).status).toBe(200);
     expect(await ub!.on('conversation_updated').next((p) => mine(p) && p.conversation.unread_count === 0)).toBeDefined();

@@ -1,12 +1,12 @@
 import type { Conversation } from '@famichat/client';
 import { ApiError } from '@famichat/client';
 import { describe, expect, it } from 'vitest';
-import { dayLabel, errorMessage, linkify, markReadLocally, sortConversations, startsNewDay, upsertConversation } from '../src/state/logic';
+import { applyRead, dayLabel, errorMessage, linkify, markReadLocally, sortConversations, startsNewDay, upsertConversation } from '../src/state/logic';
 import { cssVar, resolveTheme } from '../src/theme';
 
 const conv = (id: string, lastAt: string | null, created = '2026-11-01T00:00:00.000Z', extra: Partial<Conversation> = {}): Conversation => ({
   id, type: 'group', title: id, family_id: null, participants: [], latest_message_seq: 0, last_message: null,
-  last_message_at: lastAt, unread_count: 0, hidden: false, created_at: created, ...extra,
+  last_message_at: lastAt, unread_count: 0, hidden: false, created_at: created, read_up_to: {}, ...extra,
 });
 
 describe('conversation list', () => {
@@ -29,10 +29,27 @@ describe('conversation list', () => {
     expect(list[0]?.id).toBe('new');
   });
 
-  it('clears the unread count locally when read up to the latest seq', () => {
-    const list = [conv('a', null, undefined, { latest_message_seq: 9, unread_count: 4 })];
-    expect(markReadLocally(list, 'a', 7)[0]?.unread_count).toBe(2);
-    expect(markReadLocally(list, 'a', 12)[0]?.unread_count).toBe(0);
+  it('clears the unread count locally when read up to the latest seq, and moves the reader’s own cursor', () => {
+    const list = [conv('a', null, undefined, { latest_message_seq: 9, unread_count: 4, read_up_to: { me: 5, bob: 9 } })];
+    expect(markReadLocally(list, 'a', 7)[0]).toMatchObject({ unread_count: 2, read_up_to: { me: 5, bob: 9 } });
+    expect(markReadLocally(list, 'a', 9, 'me')[0]).toMatchObject({ unread_count: 0, read_up_to: { me: 9, bob: 9 } });
+  });
+
+  it('keeps the highest read cursor per participant whatever order updates and read events arrive in', () => {
+    let list = [conv('a', '2026-11-25T06:00:00.000Z', undefined, { latest_message_seq: 5, read_up_to: { me: 5, bob: 3, carol: 1 } })];
+    // A newer update with an older cursor for Bob (concurrent reads): Bob stays at 3; Carol, who left, is dropped.
+    list = upsertConversation(list, conv('a', '2026-11-25T07:00:00.000Z', undefined, { latest_message_seq: 6, read_up_to: { me: 5, bob: 2, dan: 4 } }));
+    expect(list[0]?.read_up_to).toEqual({ me: 5, bob: 3, dan: 4 });
+    // An update older than the list is ignored, except for the cursors it raises.
+    list = upsertConversation(list, conv('a', '2026-11-25T06:00:00.000Z', undefined, { latest_message_seq: 5, read_up_to: { me: 5, bob: 6 } }));
+    expect(list[0]).toMatchObject({ latest_message_seq: 6, read_up_to: { me: 5, bob: 6, dan: 4 } });
+    const same = upsertConversation(list, conv('a', '2026-11-25T06:00:00.000Z', undefined, { latest_message_seq: 5, read_up_to: { bob: 1 } }));
+    expect(same).toBe(list);
+    // Live read events.
+    list = applyRead(list, 'a', 'dan', 6);
+    expect(list[0]?.read_up_to.dan).toBe(6);
+    expect(applyRead(list, 'a', 'dan', 5)).toBe(list);
+    expect(applyRead(list, 'elsewhere', 'dan', 9)).toBe(list);
   });
 });
 

@@ -33,6 +33,8 @@ export interface ConversationView {
   unread_count: number;
   hidden: boolean;
   created_at: string;
+  /** Each current participant's read cursor, by user id ("seen by" survives a reload). */
+  read_up_to: Record<string, number>;
 }
 
 /** The bus topic of a conversation's messages (the Phoenix topic clients join). */
@@ -73,20 +75,22 @@ async function toViews(
 ): Promise<ConversationView[]> {
   if (list.length === 0) return [];
   const ids = `{${list.map((c) => c.id).join(',')}}`;
-  const people = await rows<{ conversation_id: string; id: string; username: string; display_name: string; created_at: Date }>(
+  // The participants' cursors come with their profiles: read_up_to costs no extra query.
+  const people = await rows<{ conversation_id: string; id: string; username: string; display_name: string; created_at: Date; last_read_seq: number }>(
     ex,
-    sql`SELECT p.conversation_id, u.id, u.username, u.display_name, u.created_at
+    sql`SELECT p.conversation_id, u.id, u.username, u.display_name, u.created_at, p.last_read_seq
         FROM participants p JOIN users u ON u.id = p.user_id
         WHERE p.conversation_id = ANY(${ids}::uuid[]) ORDER BY p.joined_at, u.id`,
   );
-  const byConversation = new Map<string, UserView[]>();
+  const byConversation = new Map<string, { participants: UserView[]; readUpTo: Record<string, number> }>();
   for (const person of people) {
     let members = byConversation.get(person.conversation_id);
-    if (!members) byConversation.set(person.conversation_id, (members = []));
-    members.push(toUser(person));
+    if (!members) byConversation.set(person.conversation_id, (members = { participants: [], readUpTo: {} }));
+    members.participants.push(toUser(person));
+    members.readUpTo[person.id] = person.last_read_seq;
   }
   return list.map((c) => {
-    const participants = byConversation.get(c.id) ?? [];
+    const { participants, readUpTo } = byConversation.get(c.id) ?? { participants: [], readUpTo: {} };
     const message = c.m_id ? toMessage(unprefix(c)) : null;
     return {
       id: c.id,
@@ -100,6 +104,7 @@ async function toViews(
       unread_count: Math.max(0, c.last_seq - c.last_read_seq),
       hidden: c.hidden,
       created_at: new Date(c.created_at).toISOString(),
+      read_up_to: readUpTo,
     };
   });
 }
@@ -254,10 +259,10 @@ export function viewFor(update: ConversationUpdate, userId: string): Conversatio
 /** Each participant's own state, in conversation order: `[user_id, last_read_seq, hidden]`. */
 export type ViewerRow = [userId: string, lastReadSeq: number, hidden: boolean];
 
-/** SQL for a JSON array of the {@link ViewerRow}s of conversation `conversationId` (a send returns the same). */
-function viewersSql(conversationId: string): SQL {
-  return sql`(SELECT json_agg(json_build_array(p.user_id, p.last_read_seq, p.hidden) ORDER BY p.joined_at, p.user_id)
-    FROM participants p WHERE p.conversation_id = ${conversationId})`;
+/** SQL for a JSON array of the {@link ViewerRow}s of conversation `conversationId` (an id, or SQL naming one; a send returns the same). */
+function viewersSql(conversationId: string | SQL): SQL {
+  return sql`(SELECT json_agg(json_build_array(q.user_id, q.last_read_seq, q.hidden) ORDER BY q.joined_at, q.user_id)
+    FROM participants q WHERE q.conversation_id = ${conversationId})`;
 }
 
 /** The columns of a conversation's shape (see {@link ConversationShape}), read from `conversations c`. */
@@ -321,9 +326,12 @@ export function buildUpdate(
   onlyUserIds?: string[],
 ): ConversationUpdate | undefined {
   const viewers: Record<string, ViewerState> = {};
+  // Every participant's cursor, whoever the update goes to.
+  const readUpTo: Record<string, number> = {};
   for (const [id, lastRead, hidden] of viewerRows) {
-    if (onlyUserIds && !onlyUserIds.includes(id)) continue;
     const read = id === latest.senderId ? Math.max(lastRead, latest.lastSeq) : lastRead;
+    readUpTo[id] = read;
+    if (onlyUserIds && !onlyUserIds.includes(id)) continue;
     viewers[id] = {
       unread_count: Math.max(0, latest.lastSeq - read),
       hidden: latest.senderId === undefined ? hidden : false,
@@ -344,6 +352,7 @@ export function buildUpdate(
     unread_count: viewers[first]!.unread_count,
     hidden: viewers[first]!.hidden,
     created_at: shape.created_at,
+    read_up_to: readUpTo,
   };
   return { event, conversation, viewers };
 }
@@ -362,26 +371,36 @@ export async function announceSent(deps: Deps, message: MessageView, viewerRows:
 /** What a read-cursor move returns, for {@link announceRead}: the reader's row, the conversation's, its last message. */
 export interface ReadRow extends Partial<MessageRow> {
   read_seq: number;
-  hidden: boolean;
   last_seq: number;
   last_message_at: string | null;
-  /** Every participant, in conversation order (to check this node's cached shape). */
-  participant_ids: string[];
+  /** Every participant's state as read before the move (the reader's cursor is `read_seq` after it), in conversation order. */
+  viewers: ViewerRow[];
+  /** The senders of the messages the move newly covers (null when it moved nothing). */
+  senders: string[] | null;
 }
 
-/** SQL for the {@link ReadRow} columns, in the RETURNING of an update of `participants p` from `conversations c` and `messages m`. */
-export const READ_ROW_COLUMNS = sql`p.last_read_seq AS read_seq, p.hidden, c.last_seq, c.last_message_at,
-  (SELECT array_agg(q.user_id ORDER BY q.joined_at, q.user_id) FROM participants q WHERE q.conversation_id = c.id) AS participant_ids,
+/**
+ * SQL for the {@link ReadRow} columns, in the RETURNING of an update of `participants p` from `participants o`
+ * (the same row, as it was before the update), `conversations c` and `messages m` (its last message).
+ */
+export const READ_ROW_COLUMNS = sql`p.last_read_seq AS read_seq, c.last_seq, c.last_message_at, ${viewersSql(sql`c.id`)} AS viewers,
+  (SELECT array_agg(DISTINCT s.sender_id) FROM messages s
+   WHERE s.conversation_id = c.id AND s.seq > o.last_read_seq AND s.seq <= p.last_read_seq) AS senders,
   ${MESSAGE_COLUMNS_OF_M}`;
 
 /**
- * Tells a reader's user topic their conversation's new state after a read, from the read statement's own
- * row: no query when this node has the conversation's shape cached.
+ * Tells the reader (their unread count) and the senders of the messages the read newly covers (their
+ * "seen by") the conversation's new state, from the read statement's own row: no query when this node has
+ * the conversation's shape cached. The other participants get the new cursor with their next update (and a
+ * `read` event in an open chat): a read then costs two deliveries, not one per participant.
  */
 export async function announceRead(deps: Deps, conversationId: string, userId: string, row: ReadRow): Promise<void> {
-  const shape = await shapeFor(deps, conversationId, row.participant_ids);
+  const viewers = row.viewers.map(([id, read, hidden]): ViewerRow => [id, id === userId ? row.read_seq : read, hidden]);
+  const shape = await shapeFor(deps, conversationId, viewers.map(([id]) => id));
   if (!shape) return;
-  await publishUpdate(deps, buildUpdate('conversation_updated', conversationId, shape, [[userId, row.read_seq, row.hidden]], latestOf(row)));
+  // The reader and the senders read, not everyone: others' "seen by" did not change (docs/realtime.md).
+  const told = [userId, ...(row.senders ?? [])];
+  await publishUpdate(deps, buildUpdate('conversation_updated', conversationId, shape, viewers, latestOf(row), told));
 }
 
 /** The latest state from a conversation row joined with its last message's columns (all null when it has none). */

@@ -282,7 +282,8 @@ export async function deleteMessage(deps: Deps, userId: string, conversationId: 
 
 /**
  * Moves the caller's read cursor forward (never backwards, clamped to the latest seq), tells the
- * conversation's subscribers (except the `origin` socket) and the caller's user topic.
+ * conversation's subscribers (except the `origin` socket), and the user topics of the caller and of the
+ * senders of the messages it newly covers (see {@link announceRead}).
  * @returns the cursor after the move.
  * @throws {AppError} `not_found`.
  */
@@ -299,8 +300,10 @@ export async function markRead(
   const row = await firstRow<ReadRow & { type: ConversationType }>(
     deps.db,
     sql`UPDATE participants p SET last_read_seq = GREATEST(p.last_read_seq, LEAST(${seq}, c.last_seq))
-        FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
-        WHERE c.id = p.conversation_id AND p.conversation_id = ${conversationId} AND p.user_id = ${userId}
+        FROM participants o JOIN conversations c ON c.id = o.conversation_id
+          LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+        WHERE o.conversation_id = p.conversation_id AND o.user_id = p.user_id
+          AND p.conversation_id = ${conversationId} AND p.user_id = ${userId}
         RETURNING c.type, ${READ_ROW_COLUMNS}`,
     'mark_read',
   );

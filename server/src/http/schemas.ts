@@ -124,6 +124,12 @@ export const Conversation = Type.Object(
     unread_count: Type.Integer(),
     hidden: Type.Boolean(),
     created_at: Time,
+    read_up_to: Type.Object({}, {
+      additionalProperties: Type.Integer({ minimum: 0 }),
+      description:
+        "Every current participant's read cursor (the highest seq they have read), keyed by user id, so \"seen by\" survives a reload. " +
+        'Cursors only move forward: a client merging updates keeps the higher value per user.',
+    }),
   },
   { $id: 'Conversation' },
 );

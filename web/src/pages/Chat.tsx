@@ -1,5 +1,5 @@
 import type { Conversation, ConversationChannel, Message, OutboxEntry, User } from '@famichat/client';
-import { latestSeq, mergeMessages, oldestSeq, timeline } from '@famichat/client';
+import { latestSeq, mergeMessages, oldestSeq, seenBy as seenByIds, timeline } from '@famichat/client';
 import type { KeyboardEvent } from 'react';
 import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { BackLink, ErrorText } from '../components/ui';
@@ -55,7 +55,6 @@ function Chat({ conversation, me, pending, connected, online }: { conversation: 
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [error, setError] = useState<string>();
   const [typing, setTyping] = useState<Record<string, number>>({});
-  const [readBy, setReadBy] = useState<Record<string, number>>({});
   const channelRef = useRef<ConversationChannel>(undefined);
   const listRef = useRef<HTMLDivElement>(null);
   const restoreFromBottom = useRef<number | undefined>(undefined);
@@ -112,9 +111,7 @@ function Chat({ conversation, me, pending, connected, online }: { conversation: 
         onTyping: (userId) => {
           if (userId !== me.id) setTyping((t) => ({ ...t, [userId]: Date.now() + TYPING_SHOWN_MS }));
         },
-        onRead: (userId, seq) => {
-          if (userId !== me.id) setReadBy((r) => ({ ...r, [userId]: Math.max(r[userId] ?? 0, seq) }));
-        },
+        onRead: (userId, seq) => store.applyRead(id, userId, seq),
       });
       channelRef.current = channel;
       store.registerChannel(id, channel);
@@ -207,9 +204,8 @@ function Chat({ conversation, me, pending, connected, online }: { conversation: 
   const other = conversation.type === 'direct' ? conversation.participants.find((p) => p.id !== me.id) : undefined;
   const typingNames = Object.keys(typing).map((uid) => byId.get(uid)?.display_name ?? 'Someone');
   const lastMine = [...messages].reverse().find((m) => m.sender_id === me.id && !m.deleted_at);
-  const seenBy = lastMine
-    ? Object.entries(readBy).filter(([, seq]) => seq >= lastMine.seq).map(([uid]) => byId.get(uid)?.display_name ?? 'Someone')
-    : [];
+  // From the conversation's read_up_to (list/GET, conversation_updated, live reads), so it survives a reload.
+  const seenBy = lastMine ? seenByIds(conversation.read_up_to, lastMine.seq, me.id).map((uid) => byId.get(uid)?.display_name ?? 'Someone') : [];
   const multi = conversation.type === 'family' || conversation.type === 'group';
   const subtitle = other
     ? online.includes(other.id) ? 'online' : 'offline'

@@ -16,7 +16,7 @@ import { ApiError, Outbox, RealtimeClient, createApi } from '@famichat/client';
 import type { Channel } from 'phoenix';
 import { useSyncExternalStore } from 'react';
 import { cacheBranding, savedPreference, setPreference } from '../theme';
-import { markReadLocally, sortConversations, upsertConversation } from './logic';
+import { applyRead, markReadLocally, sortConversations, upsertConversation } from './logic';
 
 const TOKEN_KEY = 'famichat.token';
 
@@ -207,7 +207,13 @@ export class AppStore {
   }
 
   markRead(conversationId: string, seq: number): void {
-    this.set({ conversations: markReadLocally(this.state.conversations, conversationId, seq) });
+    this.set({ conversations: markReadLocally(this.state.conversations, conversationId, seq, this.state.me?.id) });
+  }
+
+  /** Someone's read cursor moved (a live `read` event): "seen by" follows without a refetch. */
+  applyRead(conversationId: string, userId: string, seq: number): void {
+    const conversations = applyRead(this.state.conversations, conversationId, userId, seq);
+    if (conversations !== this.state.conversations) this.set({ conversations });
   }
 
   async setTheme(pref: string): Promise<void> {

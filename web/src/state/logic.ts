@@ -1,7 +1,7 @@
 // Pure state logic of the web client (unit-tested): conversation ordering and updates, day separators,
 // link detection, and readable error messages from the API's error codes.
 import type { Conversation, Message } from '@famichat/client';
-import { ApiError } from '@famichat/client';
+import { ApiError, mergeReadUpTo, withRead } from '@famichat/client';
 
 /** When a conversation last had activity (its last message, else its creation). */
 export function activityAt(c: Conversation): string {
@@ -19,14 +19,31 @@ export function sortConversations(list: readonly Conversation[]): Conversation[]
 /** Adds or replaces one conversation (from `conversation_created` / `conversation_updated`) and re-sorts. */
 export function upsertConversation(list: readonly Conversation[], c: Conversation): Conversation[] {
   const existing = list.find((x) => x.id === c.id);
-  // An update never moves the list backwards (events may arrive out of order with a REST reload).
-  if (existing && existing.latest_message_seq > c.latest_message_seq) return list as Conversation[];
-  return sortConversations([...list.filter((x) => x.id !== c.id), c]);
+  // An update never moves the list backwards (events may arrive out of order with a REST reload)...
+  if (existing && existing.latest_message_seq > c.latest_message_seq) {
+    // ...but an older one may still carry a read cursor the list has not seen.
+    const readUpTo = mergeReadUpTo(existing.read_up_to, c.read_up_to);
+    return readUpTo === existing.read_up_to ? (list as Conversation[]) : list.map((x) => (x === existing ? { ...x, read_up_to: readUpTo } : x));
+  }
+  const next = existing ? { ...c, read_up_to: mergeReadUpTo(c.read_up_to, existing.read_up_to) } : c;
+  return sortConversations([...list.filter((x) => x.id !== c.id), next]);
 }
 
-/** Marks a conversation read up to `seq` locally (the server confirms with `conversation_updated`). */
-export function markReadLocally(list: readonly Conversation[], id: string, seq: number): Conversation[] {
-  return list.map((c) => (c.id === id ? { ...c, unread_count: Math.max(0, c.latest_message_seq - seq) } : c));
+/** Marks a conversation read up to `seq` by the caller `userId` locally (the server confirms with `conversation_updated`). */
+export function markReadLocally(list: readonly Conversation[], id: string, seq: number, userId?: string): Conversation[] {
+  return list.map((c) =>
+    c.id === id
+      ? { ...c, unread_count: Math.max(0, c.latest_message_seq - seq), read_up_to: userId === undefined ? c.read_up_to : withRead(c.read_up_to, userId, seq) }
+      : c,
+  );
+}
+
+/** Records that `userId` has read conversation `id` up to `seq` (a live `read` event); the same list when nothing moves. */
+export function applyRead(list: readonly Conversation[], id: string, userId: string, seq: number): Conversation[] {
+  const target = list.find((c) => c.id === id);
+  if (!target) return list as Conversation[];
+  const readUpTo = withRead(target.read_up_to, userId, seq);
+  return readUpTo === target.read_up_to ? (list as Conversation[]) : list.map((c) => (c === target ? { ...c, read_up_to: readUpTo } : c));
 }
 
 /** The calendar day (local time) of an ISO time, as YYYY-MM-DD. */
