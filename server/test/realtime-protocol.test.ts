@@ -2,6 +2,7 @@
 // pushes sent in one tick), stale join_refs are ignored, protocol v1 (object frames) works with raw frames
 // and the official client, another vsn is refused with 400, typing floods are throttled, and an oversized
 // frame is a one-line warning.
+import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { Socket } from 'phoenix';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -192,6 +193,19 @@ describe('frames of one topic, in arrival order', () => {
     expect(replies.filter((_f, i) => i !== 4 && i !== 7 && i < 12).map((f) => f[4].response.message.seq)).toEqual(stored.slice(1).map((m) => m.seq));
     // The read waited for every send before it: the cursor is on the last one.
     expect(replies.at(-1)![4]).toEqual({ status: 'ok', response: { seq: stored.at(-1)!.seq } });
+  });
+
+  it('answers thousands of frames queued behind a refused join, in order', async () => {
+    const topic = `message:group:${randomUUID()}`;
+    const socket = await raw(url, admin.token);
+    socket.send(['1', 'join', topic, 'phx_join', {}]);
+    const refs = Array.from({ length: 3000 }, (_, i) => `q${i}`);
+    for (const ref of refs) socket.send(['1', ref, topic, 'new_msg', { body: 'no channel' }]);
+    await socket.frames.next((f) => f[1] === refs.at(-1));
+    expect(socket.frames.all.map((f) => f[1])).toEqual(['join', ...refs]);
+    expect(socket.frames.all[0]![4]).toEqual({ status: 'error', response: { reason: 'not_found' } });
+    expect(new Set(socket.frames.all.slice(1).map((f) => f[4].response.reason))).toEqual(new Set(['unmatched topic']));
+    await socket.flush();
   });
 
   it('never lets malformed or odd frames of a topic stall its lane', async () => {

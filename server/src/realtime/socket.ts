@@ -48,6 +48,8 @@ interface Lane {
   sends: PendingReply[];
   /** Frames not started yet, in arrival order. */
   waiting: Frame[];
+  /** Inside pump(): a frame settled at once does not recurse into it (a deep queue must not make a deep stack). */
+  pumping: boolean;
 }
 
 /** The reply to a failure no handler expected: an unreachable database says so, anything else is `internal`. */
@@ -161,7 +163,7 @@ export class Connection implements SocketContext {
       return;
     }
     let lane = this.lanes.get(frame.topic);
-    if (!lane) this.lanes.set(frame.topic, (lane = { exclusive: false, sends: [], waiting: [] }));
+    if (!lane) this.lanes.set(frame.topic, (lane = { exclusive: false, sends: [], waiting: [], pumping: false }));
     // The hot path (an idle lane, or new_msg after new_msg) starts at once: no queueing, no promise chain.
     if (lane.waiting.length === 0 && this.mayStart(lane, frame)) this.start(lane, frame);
     else lane.waiting.push(frame);
@@ -176,37 +178,37 @@ export class Connection implements SocketContext {
     if (frame.event === 'phx_leave') {
       this.leave(frame);
       this.pump(frame.topic, lane);
-      return;
-    }
-    if (frame.event === 'phx_join') {
+    } else if (frame.event === 'phx_join') {
       lane.exclusive = true;
-      void this.join(frame).then(() => {
-        lane.exclusive = false;
-        this.pump(frame.topic, lane);
-      });
-      return;
+      void this.join(lane, frame);
+    } else {
+      // new_msg pushes are pipelined, not serialised: the group commit stores them in start order (their seqs) and
+      // `sends` releases their replies in that order, so a burst on one topic still shares one statement.
+      const exclusive = frame.event !== 'new_msg';
+      if (exclusive) lane.exclusive = true;
+      const pending: PendingReply = { text: undefined };
+      lane.sends.push(pending);
+      void this.push(lane, frame, pending, exclusive);
     }
-    // Only new_msg pushes overlap (see Lane); any other push holds the lane until it is answered.
-    const exclusive = frame.event !== 'new_msg';
-    if (exclusive) lane.exclusive = true;
-    const pending: PendingReply = { text: undefined };
-    lane.sends.push(pending);
-    void this.push(frame).then((text) => {
-      pending.text = text;
-      if (exclusive) lane.exclusive = false;
-      // Replies leave in arrival order: an answered push waits for the ones before it.
-      for (let head = lane.sends[0]; head && head.text !== undefined; head = lane.sends[0]) {
-        lane.sends.shift();
-        if (head.text !== null) this.send(head.text);
-      }
-      this.pump(frame.topic, lane);
-    });
+  }
+
+  /** Records a push's reply and sends the replies now due, in arrival order; then starts what may start. */
+  private settle(lane: Lane, topic: string, pending: PendingReply, text: string | null, exclusive: boolean): void {
+    pending.text = text;
+    if (exclusive) lane.exclusive = false;
+    for (let head = lane.sends[0]; head && head.text !== undefined; head = lane.sends[0]) {
+      lane.sends.shift();
+      if (head.text !== null) this.send(head.text);
+    }
+    this.pump(topic, lane);
   }
 
   /** Starts the lane's waiting frames that may start, in order; forgets the lane once idle and not joined. */
   private pump(topic: string, lane: Lane): void {
-    if (this.closed) return;
+    if (this.closed || lane.pumping) return;
+    lane.pumping = true;
     while (lane.waiting.length > 0 && this.mayStart(lane, lane.waiting[0]!)) this.start(lane, lane.waiting.shift()!);
+    lane.pumping = false;
     this.dropIdleLane(topic, lane);
   }
 
@@ -221,7 +223,14 @@ export class Connection implements SocketContext {
     return joined.joinRef !== null && joinRef !== joined.joinRef;
   }
 
-  private async join({ joinRef, ref, topic, payload }: Frame): Promise<void> {
+  /** Runs a join alone in its lane, then lets the lane go on. Never rejects. */
+  private async join(lane: Lane, frame: Frame): Promise<void> {
+    await this.tryJoin(frame);
+    lane.exclusive = false;
+    this.pump(frame.topic, lane);
+  }
+
+  private async tryJoin({ joinRef, ref, topic, payload }: Frame): Promise<void> {
     const existing = this.channels.get(topic);
     // Phoenix semantics: a second join of the same topic replaces the first.
     if (existing) this.closeChannel(topic, existing);
@@ -266,18 +275,23 @@ export class Connection implements SocketContext {
     if (joined) this.closeChannel(topic, joined);
   }
 
-  /** Handles a push; resolves with its reply, or null when it gets none. Never rejects. */
-  private async push({ joinRef, ref, topic, event, payload }: Frame): Promise<string | null> {
+  /** Runs a push and settles its reply slot (its reply, or null when it gets none). Never rejects. */
+  private async push(lane: Lane, frame: Frame, pending: PendingReply, exclusive: boolean): Promise<void> {
+    const { joinRef, ref, topic, event, payload } = frame;
     const joined = this.channels.get(topic);
-    if (!joined) return reply(this.serializer, joinRef, ref, topic, 'error', { reason: 'unmatched topic' });
-    if (this.isStale(joined, joinRef)) return null;
-    try {
-      const { status, response } = await joined.channel.handleIn(event, payload);
-      return reply(this.serializer, joinRef, ref, topic, status, response);
-    } catch (error) {
-      // An unexpected failure fails this request only, never the socket.
-      return reply(this.serializer, joinRef, ref, topic, 'error', failure(error));
+    let text: string | null;
+    if (!joined) text = reply(this.serializer, joinRef, ref, topic, 'error', { reason: 'unmatched topic' });
+    else if (this.isStale(joined, joinRef)) text = null;
+    else {
+      try {
+        const { status, response } = await joined.channel.handleIn(event, payload);
+        text = reply(this.serializer, joinRef, ref, topic, status, response);
+      } catch (error) {
+        // An unexpected failure fails this request only, never the socket.
+        text = reply(this.serializer, joinRef, ref, topic, 'error', failure(error));
+      }
     }
+    this.settle(lane, topic, pending, text, exclusive);
   }
 
   private closeChannel(topic: string, joined: Joined): void {
