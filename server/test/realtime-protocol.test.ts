@@ -359,7 +359,7 @@ describe('protocol versions', () => {
 });
 
 describe('an oversized frame', () => {
-  it('closes the socket with 1009 and logs one warn line without a stack', async () => {
+  it('closes the socket with 1009 and logs one warn line without a stack; another socket error stays an error', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
     const logged = await startTestApp({}, { logger, realtime: { maxFrameBytes: 1024 } });
@@ -380,6 +380,13 @@ describe('an oversized frame', () => {
       expect(warning.err).toBeUndefined();
       expect(JSON.stringify(warning)).not.toContain('stack');
       expect(entries().filter((entry) => entry.level >= 50)).toEqual([]);
+      // Any other socket error is still the server's: logged as an error, and the socket dropped.
+      const other = await raw(loggedUrl, owner.token);
+      await other.flush();
+      const [server] = [...(logged.app.websocketServer.clients as Set<{ emit(event: string, error: Error): void }>)];
+      server!.emit('error', new Error('unexpected socket failure'));
+      expect((await other.closed).code).toBe(1006);
+      expect(entries().find((entry) => entry.level === 50)).toMatchObject({ err: { message: 'unexpected socket failure' } });
     } finally {
       await logged.close();
     }
