@@ -8,9 +8,11 @@ export class Queue<T> {
   readonly all: T[] = [];
   private readonly taken = new Set<number>();
   private readonly waiters: { pred: (item: T) => boolean; resolve: (item: T) => void }[] = [];
+  private readonly watchers = new Set<(item: T) => void>();
 
   push(item: T): void {
     const index = this.all.push(item) - 1;
+    for (const watcher of [...this.watchers]) watcher(item);
     const waiter = this.waiters.find((w) => w.pred(item));
     if (waiter) {
       this.waiters.splice(this.waiters.indexOf(waiter), 1);
@@ -40,6 +42,25 @@ export class Queue<T> {
       this.waiters.push(waiter);
     });
   }
+
+  /** Waits for the first item from index `from` on matching `pred`, without taking it. */
+  find(pred: (item: T) => boolean, from = 0, timeoutMs = 5000): Promise<T> {
+    const found = this.all.slice(from).find(pred);
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const watcher = (item: T) => {
+        if (!pred(item)) return;
+        this.watchers.delete(watcher);
+        clearTimeout(timer);
+        resolve(item);
+      };
+      const timer = setTimeout(() => {
+        this.watchers.delete(watcher);
+        reject(new Error(`no matching item within ${timeoutMs} ms; got ${JSON.stringify(this.all.slice(from)).slice(0, 1000)}`));
+      }, timeoutMs);
+      this.watchers.add(watcher);
+    });
+  }
 }
 
 /** A frame as `[join_ref, ref, topic, event, payload]` (v1 frames are converted to it). */
@@ -50,10 +71,13 @@ export interface Raw {
   ws: WebSocket;
   /** Every frame received, in order (v1 objects as arrays; a v1 frame has no join_ref: null). */
   frames: Queue<Frame>;
-  /** Every text frame exactly as received. */
+  /** Every frame exactly as received (a binary one as `<binary ...>`, a non-JSON one as `[null, null, null, "<not json>", text]` in `frames`). */
   texts: string[];
   /** Resolves with the close code and reason once the socket is closed. */
   closed: Promise<{ code: number; reason: string }>;
+  isClosed(): boolean;
+  /** Waits for the first frame (from index `from` on) matching `pred`, without taking it from `frames`. */
+  waitFor(pred: (frame: Frame) => boolean, from?: number, timeoutMs?: number): Promise<Frame>;
   /** Sends a frame: a string as is, an array `[join_ref, ref, topic, event, payload]` in the socket's format. */
   send(frame: unknown): void;
   /** A fresh ref. */
@@ -82,14 +106,21 @@ export async function raw(base: string, token: string, vsn: string | null = '2.0
   opened.add(ws);
   const frames = new Queue<Frame>();
   const texts: string[] = [];
-  ws.on('message', (data) => {
+  let isClosed = false;
+  ws.on('message', (data, isBinary) => {
     const text = (data as Buffer).toString();
-    texts.push(text);
-    const parsed = JSON.parse(text) as Frame | { join_ref?: string | null; ref: string | null; topic: string; event: string; payload: any };
+    texts.push(isBinary ? `<binary ${text}>` : text);
+    let parsed: Frame | { join_ref?: string | null; ref: string | null; topic: string; event: string; payload: any };
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch {
+      parsed = [null, null, null as unknown as string, '<not json>', text];
+    }
     frames.push(Array.isArray(parsed) ? parsed : [parsed.join_ref ?? null, parsed.ref, parsed.topic, parsed.event, parsed.payload]);
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.on('close', (code, reason) => {
+      isClosed = true;
       opened.delete(ws);
       resolve({ code, reason: reason.toString() });
     }),
@@ -113,6 +144,8 @@ export async function raw(base: string, token: string, vsn: string | null = '2.0
     frames,
     texts,
     closed,
+    isClosed: () => isClosed,
+    waitFor: (pred, from, timeoutMs) => frames.find(pred, from, timeoutMs),
     send: (frame) => ws.send(encode(frame)),
     ref,
     async call(joinRef, topic, event, payload = {}) {
