@@ -380,6 +380,8 @@ describe('an oversized frame', () => {
       expect(warning.err).toBeUndefined();
       expect(JSON.stringify(warning)).not.toContain('stack');
       expect(entries().filter((entry) => entry.level >= 50)).toEqual([]);
+      // ws itself ends the refused socket after its close frame: nothing lingers on the server.
+      await vi.waitFor(() => expect(logged.app.websocketServer.clients.size).toBe(0));
       // Any other socket error is still the server's: logged as an error, and the socket dropped.
       const other = await raw(loggedUrl, owner.token);
       await other.flush();
