@@ -182,8 +182,7 @@ export class Connection implements SocketContext {
       lane.exclusive = true;
       void this.join(lane, frame);
     } else {
-      // new_msg pushes are pipelined, not serialised: the group commit stores them in start order (their seqs) and
-      // `sends` releases their replies in that order, so a burst on one topic still shares one statement.
+      // new_msg is pipelined, not serialised: the group commit stores sends in start order (seq), `sends` replies in order.
       const exclusive = frame.event !== 'new_msg';
       if (exclusive) lane.exclusive = true;
       const pending: PendingReply = { text: undefined };
