@@ -9,66 +9,9 @@ import type { TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
 import { addMember, createFamily, familyConversation, setupInstance } from './helpers/fixtures.js';
+import type { Raw } from './helpers/frames.js';
+import { Queue, raw as openRaw, socketUrl } from './helpers/frames.js';
 import { connect, push } from './helpers/phoenix.js';
-
-/** Items arriving over time; `next(pred)` takes the first matching item not taken yet, waiting if needed. */
-class Queue<T> {
-  /** Everything ever received, taken or not. */
-  readonly all: T[] = [];
-  private readonly taken = new Set<number>();
-  private readonly waiters: { pred: (item: T) => boolean; resolve: (item: T) => void }[] = [];
-
-  push(item: T): void {
-    const index = this.all.push(item) - 1;
-    const waiter = this.waiters.find((w) => w.pred(item));
-    if (waiter) {
-      this.waiters.splice(this.waiters.indexOf(waiter), 1);
-      this.taken.add(index);
-      waiter.resolve(item);
-    }
-  }
-
-  next(pred: (item: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
-    const index = this.all.findIndex((item, i) => !this.taken.has(i) && pred(item));
-    if (index >= 0) {
-      this.taken.add(index);
-      return Promise.resolve(this.all[index]!);
-    }
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        pred,
-        resolve: (item: T) => {
-          clearTimeout(timer);
-          resolve(item);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(new Error(`nothing matching within ${timeoutMs} ms; received: ${JSON.stringify(this.all).slice(0, 2000)}`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
-  }
-}
-
-type Frame = [string | null, string | null, string, string, any];
-
-/** A raw WebSocket speaking the wire format by hand. */
-interface Raw {
-  ws: WebSocket;
-  frames: Queue<Frame>;
-  /** Resolves with the close code and reason once the socket is closed. */
-  closed: Promise<{ code: number; reason: string }>;
-  send(frame: unknown): void;
-  /** A fresh ref. */
-  ref(): string;
-  /** Sends a frame with a fresh ref and resolves with the phx_reply to it. */
-  call(joinRef: string | null, topic: string, event: string, payload?: unknown): Promise<Frame>;
-  /** Joins `topic`; resolves with the join_ref and the reply payload. */
-  join(topic: string, payload?: object): Promise<{ joinRef: string; status: string; response: any }>;
-  /** A heartbeat round trip: every frame the server sent before it has arrived when this resolves. */
-  flush(): Promise<void>;
-}
 
 let t: TestApp;
 let url: string;
@@ -92,49 +35,11 @@ afterEach(() => {
 });
 afterAll(() => t.close());
 
-let refCounter = 0;
-
-function socketUrl(base: string, token?: string): string {
-  return `${base}/websocket?vsn=2.0.0${token !== undefined ? `&token=${encodeURIComponent(token)}` : ''}`;
-}
-
 /** Opens a raw socket (closed after the test). */
 async function raw(token: string, base = url): Promise<Raw> {
-  const ws = new WebSocket(socketUrl(base, token));
-  const frames = new Queue<Frame>();
-  ws.on('message', (data) => frames.push(JSON.parse((data as Buffer).toString()) as Frame));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-  );
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-  opened.push({ close: () => ws.close() });
-  const ref = () => String(++refCounter);
-  const client: Raw = {
-    ws,
-    frames,
-    closed,
-    send: (frame) => ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
-    ref,
-    async call(joinRef, topic, event, payload = {}) {
-      const r = ref();
-      client.send([joinRef, r, topic, event, payload]);
-      return frames.next((f) => f[1] === r && f[3] === 'phx_reply');
-    },
-    async join(topic, payload = {}) {
-      const joinRef = ref();
-      const reply = await client.call(joinRef, topic, 'phx_join', payload);
-      return { joinRef, status: reply[4].status, response: reply[4].response };
-    },
-    async flush() {
-      const reply = await client.call(null, 'phoenix', 'heartbeat');
-      expect(reply[4].status).toBe('ok');
-    },
-  };
-  return client;
+  const socket = await openRaw(base, token);
+  opened.push({ close: () => socket.ws.close() });
+  return socket;
 }
 
 /** The HTTP status with which the upgrade is refused ('open' if it is not). */

@@ -12,13 +12,16 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { Hub } from './hub.js';
 import type { Presence } from './presence.js';
-import { encode } from './protocol.js';
+import type { Serializer } from './protocol.js';
+import type { TypingThrottle } from './typing.js';
 
 /** What a channel needs from its socket. */
 export interface SocketContext {
   /** Unique id of the socket (excluded from its own typing/read echoes). */
   id: string;
   userId: string;
+  /** The socket's wire format: every frame sent to it is encoded with it. */
+  serializer: Serializer;
   /** Sends a frame to this socket. */
   send(text: string | Buffer): void;
 }
@@ -44,6 +47,7 @@ export interface ChannelDeps {
   deps: Deps;
   hub: Hub;
   presence: Presence;
+  typing: TypingThrottle;
 }
 
 const NOT_FOUND = { reason: 'not_found' };
@@ -82,7 +86,7 @@ export async function join(
 }
 
 async function joinMessage(
-  { deps, hub }: ChannelDeps,
+  { deps, hub, typing }: ChannelDeps,
   socket: SocketContext,
   topic: string,
   type: string,
@@ -107,8 +111,8 @@ async function joinMessage(
   const stopListening = hub.listen(topic, (event, frame) => {
     if (event.origin === socket.id) return;
     const seq = event.event === 'new_msg' ? (event.payload.message as { seq?: number } | undefined)?.seq : undefined;
-    if (buffer) buffer.push({ seq, frame: frame() });
-    else if (seq === undefined || seq > lastSentSeq) socket.send(frame());
+    if (buffer) buffer.push({ seq, frame: frame(socket.serializer) });
+    else if (seq === undefined || seq > lastSentSeq) socket.send(frame(socket.serializer));
   });
   try {
     await hub.ready(topic);
@@ -135,6 +139,8 @@ async function joinMessage(
             return { status: 'ok', response: { message: sent.message } };
           }
           if (event === 'typing') {
+            // A flood of typing events is dropped here, not fanned out to every member.
+            if (!typing.allow(socket.userId, conversationId)) return { status: 'ok', response: {} };
             await deps.bus.publish({ topic, event: 'typing', payload: { user_id: socket.userId }, origin: socket.id });
             return { status: 'ok', response: {} };
           }
@@ -175,11 +181,11 @@ function joinUser(
   userId: string,
 ): JoinResult {
   if (userId !== socket.userId) return NOT_FOUND;
-  const stopTopic = hub.listen(topic, (_event, frame) => socket.send(frame()));
-  const stopBranding = hub.listen(BRANDING_TOPIC, (event) => socket.send(encode(joinRef, null, topic, event.event, event.payload)));
+  const stopTopic = hub.listen(topic, (_event, frame) => socket.send(frame(socket.serializer)));
+  const stopBranding = hub.listen(BRANDING_TOPIC, (event) => socket.send(socket.serializer.encode(joinRef, null, topic, event.event, event.payload)));
   const stopUpdates = hub.listenUser(userId, (update) => {
     const conversation = viewFor(update, userId);
-    if (conversation) socket.send(encode(joinRef, null, topic, update.event, { conversation }));
+    if (conversation) socket.send(socket.serializer.encode(joinRef, null, topic, update.event, { conversation }));
   });
   return {
     channel: {
@@ -210,7 +216,7 @@ async function joinFamily(
     if (error instanceof AppError && error.code === 'not_found') return NOT_FOUND;
     throw error;
   }
-  const stopTopic = hub.listen(topic, (_event, frame) => socket.send(frame()));
+  const stopTopic = hub.listen(topic, (_event, frame) => socket.send(frame(socket.serializer)));
   const stopWatching = presence.watch(topic);
   let phxRef: string | undefined;
   return {
@@ -220,7 +226,7 @@ async function joinFamily(
       handleIn: () => Promise.resolve({ status: 'error', response: { reason: 'unknown event' } }),
       afterJoin() {
         phxRef = presence.track(topic, socket.userId);
-        socket.send(encode(joinRef, null, topic, 'presence_state', presence.list(topic)));
+        socket.send(socket.serializer.encode(joinRef, null, topic, 'presence_state', presence.list(topic)));
       },
       stop() {
         if (phxRef) presence.untrack(topic, phxRef);

@@ -8,10 +8,13 @@ import { addToSet } from '../bus/bus.js';
 import type { ConversationUpdate } from '../chat/conversations.js';
 import { CONVERSATION_UPDATES_TOPIC } from '../chat/conversations.js';
 import { broadcastFanout } from '../telemetry/metrics.js';
-import { encode } from './protocol.js';
+import type { Serializer } from './protocol.js';
 
-/** Receives a topic's events; `frame()` is the broadcast frame, encoded (to UTF-8 too) once per event. */
-export type Listener = (event: BusEvent, frame: () => Buffer) => void;
+/**
+ * Receives a topic's events; `frame(serializer)` is the broadcast frame in that wire format, encoded (to UTF-8
+ * too) once per event per serializer, however many sockets it goes to.
+ */
+export type Listener = (event: BusEvent, frame: (serializer: Serializer) => Buffer) => void;
 
 /** Receives the conversation updates that concern one user. */
 export type UserListener = (update: ConversationUpdate) => void;
@@ -45,6 +48,11 @@ interface Topic {
   floor: number;
   /** While re-reading after a bus outage: the live events held back to keep the seq order. */
   held: BusEvent[] | undefined;
+}
+
+/** A broadcast as one wire format's frame, in UTF-8. */
+function broadcastFrame(serializer: Serializer, event: BusEvent): Buffer {
+  return Buffer.from(serializer.encode(null, null, event.topic, event.event, event.payload));
 }
 
 /** The seq of a `new_msg` event; -1 for any other event. */
@@ -173,8 +181,11 @@ export class Hub {
       if (!this.firstDelivery(entry, seq)) return;
     }
     if (event.at !== undefined) broadcastFanout.observe(Math.max(0, Date.now() - event.at) / 1000);
-    let encoded: Buffer | undefined;
-    const frame = () => (encoded ??= Buffer.from(encode(null, null, event.topic, event.event, event.payload)));
+    // One cached encoding per wire format (two exist), made the first time a socket of that format asks.
+    let v1: Buffer | undefined;
+    let v2: Buffer | undefined;
+    const frame = (serializer: Serializer) =>
+      serializer.vsn === '2.0.0' ? (v2 ??= broadcastFrame(serializer, event)) : (v1 ??= broadcastFrame(serializer, event));
     for (const listener of [...entry.listeners]) listener(event, frame);
   }
 

@@ -14,8 +14,10 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { Hub } from './hub.js';
 import { Presence } from './presence.js';
+import { serializerFor } from './protocol.js';
 import type { SocketLimits } from './socket.js';
 import { Connection } from './socket.js';
+import { TypingThrottle } from './typing.js';
 
 /** Messages read per query when the hub catches up after a bus outage. */
 const CATCH_UP_PAGE = 200;
@@ -28,6 +30,8 @@ export interface RealtimeOptions extends Partial<SocketLimits> {
   idleTimeoutMs?: number;
   presenceWindowMs?: number;
   presenceNodeTimeoutMs?: number;
+  /** One `typing` per user per conversation per this window (default 2 s). */
+  typingWindowMs?: number;
 }
 
 /** The real-time side of one node, for tests and shutdown. */
@@ -57,9 +61,21 @@ export async function registerRealtime(app: FastifyInstance, deps: Deps, options
     maxBufferedBytes: options.maxBufferedBytes ?? 4 * 1024 * 1024,
   };
   const idleTimeoutMs = options.idleTimeoutMs ?? settings.idleTimeoutMs;
+  const node = { deps, hub, presence, typing: new TypingThrottle(options.typingWindowMs) };
 
   await app.register(websocket, {
     options: { maxPayload: options.maxFrameBytes ?? settings.maxFrameBytes },
+    errorHandler(error, socket, request) {
+      // A client breaking the wire protocol (a frame over maxPayload, a bad opcode) is not a server failure: ws has
+      // already sent the close code (1009 for a big frame) and ends the socket, so one warn line without a stack.
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+        request.log.warn({ ws_error: code }, `websocket closed by the server: ${error.message}`);
+        return;
+      }
+      request.log.error(error);
+      socket.terminate();
+    },
     // Replaces the plugin's default (a close without a code): clients get 1001 "going away" and reconnect elsewhere.
     preClose(this: FastifyInstance, done: () => void) {
       for (const connection of [...connections]) connection.close(1001, 'server shutting down');
@@ -84,6 +100,10 @@ export async function registerRealtime(app: FastifyInstance, deps: Deps, options
 
   await app.register((scope, _options, done) => {
     scope.addHook('preValidation', async (request) => {
+      // The wire format first: a client speaking another protocol version learns that, whatever its token.
+      if (!serializerFor((request.query as { vsn?: unknown }).vsn)) {
+        throw new AppError('bad_request', 'Unsupported vsn: this server speaks the Phoenix Channels protocol 1.0.0 and 2.0.0.');
+      }
       const token = (request.query as { token?: unknown }).token;
       try {
         const caller = await authenticate(deps, typeof token === 'string' ? token : undefined);
@@ -96,7 +116,8 @@ export async function registerRealtime(app: FastifyInstance, deps: Deps, options
       }
     });
     scope.get('/socket/websocket', { websocket: true, schema: { hide: true } }, (socket, request) => {
-      const connection = new Connection(socket, request.raw.socket, request.caller.userId, request.caller.sessionId, { deps, hub, presence }, limits, (c) =>
+      const serializer = serializerFor((request.query as { vsn?: unknown }).vsn)!;
+      const connection = new Connection(socket, request.raw.socket, request.caller.userId, request.caller.sessionId, serializer, node, limits, (c) =>
         connections.delete(c),
       );
       connections.add(connection);
