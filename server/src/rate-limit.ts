@@ -42,6 +42,12 @@ export class RateLimiter {
     window.count++;
   }
 
+  /** Takes back one hit for `key` in its current window (a hit counted up front for what turned out to succeed). */
+  unhit(key: string): void {
+    const window = this.windows.get(key);
+    if (window && window.count > 0 && this.now() - window.start < this.limit.windowMs) window.count--;
+  }
+
   /** Forgets `key` (e.g. after a successful login). */
   reset(key: string): void {
     this.windows.delete(key);

@@ -447,4 +447,20 @@ describe('registration cost and abuse', () => {
       await r.close();
     }
   });
+
+  it('lets no more failures through than the limit when they arrive all at once', async () => {
+    const r = await startTestApp({ FAMICHAT_REGISTER_LIMIT_PER_IP: '5' });
+    try {
+      await setupInstance(r);
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          r.as(undefined, '198.51.100.9').post('/api/v1/auth/register', { invite_token: `fci_bogus_${i}`, username: fresh(), password: 'long enough', display_name: 'Flood' }),
+        ),
+      );
+      const statuses = results.map((res) => res.status).sort();
+      expect(statuses).toEqual([...Array(5).fill(410), ...Array(25).fill(429)]);
+    } finally {
+      await r.close();
+    }
+  });
 });

@@ -5,7 +5,7 @@ import type { TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
 import { addMember, setupInstance } from './helpers/fixtures.js';
-import { addressKey } from '../src/rate-limit.js';
+import { RateLimiter, addressKey } from '../src/rate-limit.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -375,5 +375,23 @@ describe('rate-limit keys of client addresses', () => {
     expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
     expect(addressKey('fe80:0:0:0:1::')).toBe('fe80:0:0:0::/64');
     expect(addressKey('not an address')).toBe('not an address');
+  });
+});
+
+describe('taking back a hit', () => {
+  it('frees one hit in the current window only, and never goes below zero', () => {
+    let clock = 0;
+    const limiter = new RateLimiter({ max: 1, windowMs: 1000 }, () => clock);
+    limiter.unhit('k');
+    limiter.hit('k');
+    expect(limiter.check('k')).toBe(1000);
+    limiter.unhit('k');
+    limiter.unhit('k');
+    expect(limiter.check('k')).toBe(0);
+    limiter.hit('k');
+    clock = 1500;
+    limiter.unhit('k');
+    limiter.hit('k');
+    expect(limiter.check('k')).toBe(1000);
   });
 });

@@ -158,7 +158,8 @@ export interface RegisterInput {
  * password is hashed (argon2 is the expensive part, so a flood of bogus tokens costs no hashing).
  * The invite is consumed in the same transaction by one `UPDATE ... WHERE used_at IS NULL` that also
  * requires its creator to still be a family admin: of concurrent registrations with one invite exactly
- * one succeeds; a taken username leaves the invite unused. Every failure counts against the address.
+ * one succeeds; a taken username leaves the invite unused. Every failure counts against the address
+ * (an unexpected one too: it is counted before the attempt).
  * @throws {AppError} `rate_limited`, `validation_failed`, `gone` (unknown, used, expired, withdrawn or dead invite), `conflict` `username_taken`.
  */
 export async function register(
@@ -170,12 +171,11 @@ export async function register(
   const key = `ip:${addressKey(ip)}`;
   const wait = limiter.check(key);
   if (wait > 0) throw rateLimited(wait, 'failed registrations from this address');
-  try {
-    return await registerChecked(deps, input);
-  } catch (error) {
-    if (error instanceof AppError) limiter.hit(key);
-    throw error;
-  }
+  // Counted as a failure up front and taken back on success, so concurrent failures cannot overshoot the limit.
+  limiter.hit(key);
+  const result = await registerChecked(deps, input);
+  limiter.unhit(key);
+  return result;
 }
 
 async function registerChecked(
