@@ -158,6 +158,23 @@ export function renderMarkdown(r) {
     }
   }
 
+  if (s.register) {
+    p(`## 7. ${s.register.title}`);
+    if (s.register.error) p(`Failed: \`${s.register.error.split('\n')[0]}\``);
+    else {
+      const o = s.register.settings;
+      p(`One client logs in over and over (each login verifies an argon2id hash): alone for ${o.baselineMs / 1000} s (the ceiling), then while ${o.clients} connections post registrations with bogus invite tokens for ${o.floodSeconds} s, all from one address. With the failed-registration limit raised, every bogus registration reaches the invite check, which comes before any password hashing; with the defaults (20 failures per address per 15 min), the limit answers the rest of the flood with 429. Second ceiling: login under the same flood of \`GET /healthz\`, the cheapest request there is.`);
+      p();
+      p('| run | login p50 / p99 alone (ms) | login p50 / p99 under flood (ms) | p99 ratio | flood req/s | 410 | 429 | other |');
+      p('|---|---|---|---|---|---|---|---|');
+      for (const x of s.register.runs) {
+        p(`| ${x.label} | ${f(x.login_alone_ms.p50)} / ${f(x.login_alone_ms.p99)} | ${f(x.login_under_flood_ms.p50)} / ${f(x.login_under_flood_ms.p99)} | ${f(x.ratio_p99)} | ${f(x.flood.requests_per_s)} | ${x.flood.gone_410} | ${x.flood.rate_limited_429} | ${x.flood.other} |`);
+        if (x.login_under_healthz_flood_ms) p(`| ${x.label}: \`GET /healthz\` flood (ceiling) | | ${f(x.login_under_healthz_flood_ms.p50)} / ${f(x.login_under_healthz_flood_ms.p99)} | ${ratio(x.login_under_healthz_flood_ms.p99, x.login_alone_ms.p99)} | ${f(x.healthz_flood_requests_per_s)} | | | |`);
+      }
+      p();
+    }
+  }
+
   p('## Targets');
   p();
   p('| target | measured | |');

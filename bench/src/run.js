@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=send,fanout,http,connections,history,footprint]`
+// `npm run bench [-- --quick] [-- --only=send,fanout,http,connections,history,footprint,register]`
 // Runs the scenarios against a real server over loopback and writes bench/results/latest.{md,json}.
 // Exits non-zero only on errors, lost or duplicated messages: never because something is slow.
 import { execSync } from 'node:child_process';
@@ -29,6 +29,7 @@ const settings = quick
       connections: { counts: [300], workers: 2, fdLimit },
       history: { depth: 20_000, shallowDepth: 1000, requests: 50 },
       footprint: { steadyRate: 100, steadyMs: 3000 },
+      register: { clients: 64, baselineMs: 1000, floodSeconds: 1 },
     }
   : {
       send: {
@@ -47,6 +48,7 @@ const settings = quick
       connections: { counts: [5000, 10_000, 20_000], workers: 4, fdLimit },
       history: { depth: 1_000_000, shallowDepth: 1000, requests: 2000 },
       footprint: { steadyRate: 200, steadyMs: 600_000 },
+      register: { clients: 64, baselineMs: 5000, floodSeconds: 5 },
     };
 
 const scenarios = [
@@ -56,6 +58,7 @@ const scenarios = [
   ['connections', 'Connections', sc.connections],
   ['history', 'History at depth', sc.history],
   ['footprint', 'Footprint', sc.footprint],
+  ['register', 'Login under a registration flood', sc.registerFlood],
 ];
 
 const log = (line) => console.log(line);

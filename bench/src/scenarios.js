@@ -1,4 +1,4 @@
-// The six benchmark scenarios. Each returns a plain object for the JSON report; `problems` lists errors,
+// The seven benchmark scenarios. Each returns a plain object for the JSON report; `problems` lists errors,
 // lost and duplicated messages (the only things that fail a run).
 import { fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -507,4 +507,129 @@ export async function footprint(o, log) {
     rmSync(dataDir, { recursive: true, force: true });
   }
   return { settings: o, ...out, problems };
+}
+
+/** POST with JSON over one keep-alive connection with node:http (a lean client, as for history pages). */
+function keepAlivePoster(base) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const { hostname, port } = new URL(base);
+  return (path, body) =>
+    new Promise((resolve, reject) => {
+      const payload = JSON.stringify(body);
+      const req = http.request(
+        { host: hostname, port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+        (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+}
+
+/** Runs autocannon to completion; resolves with its result. */
+const cannon = (options) => new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
+
+/** Logs in over and over with `post` while `flood` runs; resolves with the latencies and the flood's result. */
+async function loginWhile(post, account, flood) {
+  const latencies = [];
+  let failed = 0;
+  let running = true;
+  const done = flood.finally(() => (running = false));
+  while (running) {
+    const t = now();
+    const res = await post('/api/v1/auth/login', account);
+    latencies.push(now() - t);
+    if (res.status !== 200) failed++;
+  }
+  return { latencies, failed, result: await done };
+}
+
+/**
+ * Login latency alone (the ceiling), then while `clients` connections flood `POST /auth/register` with
+ * bogus invite tokens, all from one address. Twice: with the failed-registration limit raised, so every
+ * bogus registration reaches the invite check (which must come before any password hashing), and with
+ * the real defaults, where the per-address limit answers the flood with 429 after its first failures.
+ * A second ceiling: the same flood of `GET /healthz`, the cheapest request there is.
+ */
+export async function registerFlood(o, log) {
+  const problems = [];
+  const runs = [];
+  log('7. login under a flood of bogus registrations');
+  for (const [label, env, withHealthz] of [
+    ['limit raised', { FAMICHAT_REGISTER_LIMIT_PER_IP: '100000000' }, true],
+    ['defaults', {}, false],
+  ]) {
+    const db = await createDatabase();
+    const server = await startServer({ databaseUrl: db.url, env });
+    try {
+      // A real account (the seeded users' hash is not of a real password): each login verifies argon2id.
+      const account = { username: 'bench_login', password: 'bench-login-password' };
+      const setup = await fetch(`${server.base}/api/v1/setup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...account, display_name: 'Bench', family_name: 'Bench family' }),
+      });
+      if (setup.status !== 201) throw new Error(`setup answered ${setup.status}`);
+      const post = keepAlivePoster(server.base);
+      const idle = new Promise((resolve) => setTimeout(resolve, o.baselineMs));
+      await loginWhile(post, account, new Promise((resolve) => setTimeout(resolve, 300)));
+      const alone = await loginWhile(post, account, idle);
+      let k = 0;
+      const register = await loginWhile(
+        post,
+        account,
+        cannon({
+          url: server.base,
+          connections: o.clients,
+          duration: o.floodSeconds,
+          requests: [
+            {
+              method: 'POST',
+              setupRequest: (req) => {
+                k++;
+                return {
+                  ...req,
+                  path: '/api/v1/auth/register',
+                  headers: { 'content-type': 'application/json' },
+                  body: JSON.stringify({ invite_token: `fci_bogus_${k}`, username: `flood_${k}`, password: 'flood-password', display_name: 'Flood' }),
+                };
+              },
+            },
+          ],
+        }),
+      );
+      const healthz = withHealthz ? await loginWhile(post, account, cannon({ url: `${server.base}/healthz`, connections: o.clients, duration: o.floodSeconds })) : undefined;
+      const statuses = Object.fromEntries(Object.entries(register.result.statusCodeStats ?? {}).map(([code, v]) => [code, v.count]));
+      const other = Object.entries(statuses).filter(([code]) => code !== '410' && code !== '429').reduce((n, [, c]) => n + c, 0);
+      const run = {
+        label,
+        register_limit_per_ip: env.FAMICHAT_REGISTER_LIMIT_PER_IP ?? 'default (20)',
+        login_alone_ms: summarize(alone.latencies),
+        login_under_flood_ms: summarize(register.latencies),
+        flood: {
+          requests_per_s: round(register.result.requests.average, 0),
+          total: register.result.requests.total,
+          gone_410: statuses['410'] ?? 0,
+          rate_limited_429: statuses['429'] ?? 0,
+          other,
+          errors: register.result.errors + register.result.timeouts,
+        },
+        ...(healthz ? { login_under_healthz_flood_ms: summarize(healthz.latencies), healthz_flood_requests_per_s: round(healthz.result.requests.average, 0) } : {}),
+      };
+      run.ratio_p99 = round(run.login_under_flood_ms.p99 / run.login_alone_ms.p99, 2);
+      log(`  ${label}: login p50/p99 alone ${run.login_alone_ms.p50}/${run.login_alone_ms.p99} ms, under flood ${run.login_under_flood_ms.p50}/${run.login_under_flood_ms.p99} ms; flood ${run.flood.requests_per_s}/s: ${run.flood.gone_410} × 410, ${run.flood.rate_limited_429} × 429, ${other} other`);
+      if (healthz) log(`  same flood of GET /healthz (${run.healthz_flood_requests_per_s}/s): login p50/p99 ${run.login_under_healthz_flood_ms.p50}/${run.login_under_healthz_flood_ms.p99} ms`);
+      const failed = alone.failed + register.failed + (healthz?.failed ?? 0);
+      if (failed > 0) problems.push(`register flood (${label}): ${failed} logins failed`);
+      if (other > 0 || run.flood.errors > 0) problems.push(`register flood (${label}): ${other} answers other than 410/429, ${run.flood.errors} errors`);
+      runs.push(run);
+    } finally {
+      await server.stop();
+      await db.drop();
+    }
+  }
+  return { settings: o, runs, problems };
 }

@@ -10,10 +10,12 @@ import type {
   Family,
   FamilyDetail,
   Invite,
+  InvitePreview,
   Me,
   Message,
   MessagePage,
   Meta,
+  OpenInvite,
   Role,
   Session,
   Theme,
@@ -130,6 +132,12 @@ export function createApi(options: ApiOptions = {}) {
     family: (familyId: string) => data<FamilyDetail>('GET', `/families/${id(familyId)}`),
     createFamily: (name: string) => data<Family>('POST', '/families', { name }),
     createInvite: (familyId: string, role: Role = 'member') => data<Invite>('POST', `/families/${id(familyId)}/invites`, { role }),
+    /** The family's open invites (family admins), without their tokens. */
+    invites: (familyId: string) => data<OpenInvite[]>('GET', `/families/${id(familyId)}/invites`),
+    /** Withdraws an invite (family admins): it can no longer be used. */
+    revokeInvite: (familyId: string, inviteId: string) => data<void>('DELETE', `/families/${id(familyId)}/invites/${id(inviteId)}`),
+    /** What an invite link leads to (no token needed); `gone` when it can no longer be used. */
+    previewInvite: (token: string) => data<InvitePreview>('GET', `/invites/${id(token)}`),
     setRole: (familyId: string, userId: string, role: Role) => data<unknown>('PATCH', `/families/${id(familyId)}/members/${id(userId)}`, { role }),
     removeMember: (familyId: string, userId: string) => data<void>('DELETE', `/families/${id(familyId)}/members/${id(userId)}`),
     conversations: (includeHidden = false) => data<Conversation[]>('GET', `/conversations?include_hidden=${includeHidden}`),

@@ -23,6 +23,10 @@ export type Message = Schemas['Message'];
 export type Session = Schemas['Session'];
 /** A new invite: its token makes the link `/invite/<token>`. */
 export type Invite = Schemas['Invite'];
+/** An open invite as its family's admins see it (no token). */
+export type OpenInvite = Schemas['OpenInvite'];
+/** What an invite link leads to: family name, role, who invites, expiry. */
+export type InvitePreview = Schemas['InvitePreview'];
 /** A theme: design tokens. */
 export type Theme = Schemas['Theme'];
 /** The deployment's white-label settings. */

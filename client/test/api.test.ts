@@ -65,4 +65,23 @@ describe('createApi', () => {
     const proxy = createApi({ fetch: recording(() => new Response('<html>Bad gateway</html>', { status: 503 })).fetchImpl });
     await expect(proxy.me()).rejects.toMatchObject({ code: 'unavailable', status: 503 });
   });
+
+  it('lists, withdraws and previews invites on their paths', async () => {
+    const open = [{ id: 'i1', role: 'member', created_by: { id: 'u1' }, created_at: 'c', expires_at: 'e' }];
+    const preview = { family_name: 'Fam', role: 'admin', invited_by: 'Grandma', expires_at: 'e' };
+    const { calls, fetchImpl } = recording((url, init) =>
+      init.method === 'DELETE' ? new Response(null, { status: 204 }) : json(200, { data: url.includes('/invites/fci') ? preview : open, meta }),
+    );
+    const api = createApi({ fetch: fetchImpl, getToken: () => 'tok' });
+    expect(await api.invites('f/1')).toEqual(open);
+    await expect(api.revokeInvite('f1', 'i/1')).resolves.toBeUndefined();
+    expect(await api.previewInvite('fci_a/b')).toEqual(preview);
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      'GET /api/v1/families/f%2F1/invites',
+      'DELETE /api/v1/families/f1/invites/i%2F1',
+      'GET /api/v1/invites/fci_a%2Fb',
+    ]);
+    const gone = createApi({ fetch: recording(() => json(410, { error: { code: 'gone', message: 'used' }, meta })).fetchImpl });
+    await expect(gone.previewInvite('fci_x')).rejects.toMatchObject({ code: 'gone', status: 410 });
+  });
 });

@@ -44,11 +44,17 @@ export interface RealtimeConfig {
   presenceNodeTimeoutMs: number;
 }
 
-/** Rate-limit settings: login attempts per username and per IP, and message sends per user. */
+/** Rate-limit settings: login attempts, failed registrations per IP, and message sends per user. */
 export interface RateLimitConfig {
+  /** Login attempts for one username from one address (`FAMICHAT_LOGIN_LIMIT_PER_USERNAME`). */
   loginPerUsername: number;
+  /** Failed logins for one username from all addresses together: the brute-force cap of one account. */
+  loginPerAccount: number;
   loginPerIp: number;
   loginWindowMs: number;
+  /** Failed registrations (bad invite, taken username, bad input) per address. */
+  registerPerIp: number;
+  registerWindowMs: number;
   sendBurst: number;
   sendBurstWindowMs: number;
   sendPerMinute: number;
@@ -142,8 +148,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inviteTtlMs: int('FAMICHAT_INVITE_TTL_HOURS', 72, 1, 24 * 365) * 3600 * 1000,
     rateLimits: {
       loginPerUsername: int('FAMICHAT_LOGIN_LIMIT_PER_USERNAME', 10, 1),
+      loginPerAccount: int('FAMICHAT_LOGIN_LIMIT_PER_ACCOUNT', 200, 1),
       loginPerIp: int('FAMICHAT_LOGIN_LIMIT_PER_IP', 50, 1),
       loginWindowMs: int('FAMICHAT_LOGIN_WINDOW_SECONDS', 15 * 60, 1) * 1000,
+      registerPerIp: int('FAMICHAT_REGISTER_LIMIT_PER_IP', 20, 1),
+      registerWindowMs: int('FAMICHAT_REGISTER_WINDOW_SECONDS', 15 * 60, 1) * 1000,
       sendBurst: int('FAMICHAT_SEND_BURST', 20, 1),
       sendBurstWindowMs: int('FAMICHAT_SEND_BURST_WINDOW_SECONDS', 10, 1) * 1000,
       sendPerMinute: int('FAMICHAT_SEND_PER_MINUTE', 120, 1),

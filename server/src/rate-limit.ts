@@ -1,8 +1,10 @@
 /**
- * Fixed-window rate limiting, in process. Used for login attempts (per username, per IP) and
- * message sends (per user, shared by HTTP and WebSocket).
+ * Fixed-window rate limiting, in process. Used for login attempts (per username and address, per
+ * account, per address), failed registrations (per address) and message sends (per user, shared by
+ * HTTP and WebSocket).
  * @module
  */
+import { isIPv6 } from 'node:net';
 import { AppError } from './errors.js';
 
 /** One limit: at most `max` hits per `windowMs`. */
@@ -40,6 +42,12 @@ export class RateLimiter {
     window.count++;
   }
 
+  /** Takes back one hit for `key` in its current window (a hit counted up front for what turned out to succeed). */
+  unhit(key: string): void {
+    const window = this.windows.get(key);
+    if (window && window.count > 0 && this.now() - window.start < this.limit.windowMs) window.count--;
+  }
+
   /** Forgets `key` (e.g. after a successful login). */
   reset(key: string): void {
     this.windows.delete(key);
@@ -53,6 +61,28 @@ export class RateLimiter {
 }
 
 /**
+ * The rate-limit key of a client address: an IPv4 address as is, an IPv6 address by its /64 prefix,
+ * since one subscriber is usually given a whole /64 and could otherwise rotate through it.
+ */
+export function addressKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]!.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/** The error for a refused hit, retryable in `retryInMs`. */
+export function rateLimited(retryInMs: number, what: string): AppError {
+  return new AppError('rate_limited', `Too many ${what}; try again in ${Math.ceil(retryInMs / 1000)} s.`, {
+    retry_in_ms: retryInMs,
+  });
+}
+
+/**
  * Checks every limiter for `key` and throws when any refuses.
  * A refused hit is not counted against the other limiters.
  * @throws {AppError} `rate_limited` with `details.retry_in_ms`.
@@ -62,8 +92,6 @@ export function enforce(limiters: RateLimiter[], key: string, what: string): voi
   if (retryInMs === 0) {
     for (const limiter of limiters) limiter.hit(key);
   } else {
-    throw new AppError('rate_limited', `Too many ${what}; try again in ${Math.ceil(retryInMs / 1000)} s.`, {
-      retry_in_ms: retryInMs,
-    });
+    throw rateLimited(retryInMs, what);
   }
 }

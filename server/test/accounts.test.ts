@@ -1,12 +1,19 @@
 // Accounts: first-run setup, input rules for new users, invites and registration, hashed storage.
 import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as passwords from '../src/accounts/passwords.js';
 import { rows } from '../src/db/connect.js';
 import type { TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
 import { addMember, createFamily, familyConversation, outsider, setupInstance } from './helpers/fixtures.js';
+
+// Counts argon2 hashing (the expensive step of registration) while keeping the real function.
+vi.mock('../src/accounts/passwords.js', async (importOriginal) => {
+  const real = await importOriginal<typeof passwords>();
+  return { ...real, hashPassword: vi.fn(real.hashPassword) };
+});
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -382,5 +389,78 @@ describe('secrets at rest', () => {
     const hashes = await query<{ password_hash: string }>(t, sql`SELECT password_hash FROM users`);
     expect(hashes.length).toBeGreaterThan(3);
     for (const row of hashes) expect(row.password_hash.startsWith('$argon2id$')).toBe(true);
+  });
+});
+
+describe('registration cost and abuse', () => {
+  const hashes = () => vi.mocked(passwords.hashPassword).mock.calls.length;
+
+  it('hashes no password for an unknown, used, expired, withdrawn or dead invite, and one for a good invite', async () => {
+    const other = await createFamily(t, admin, 'Cost family');
+    const used = await invite('member', other);
+    expect((await register(used, fresh())).status).toBe(201);
+    const expired = await invite('member', other);
+    await t.domain.db.execute(sql`UPDATE invites SET expires_at = now() - interval '1 second' WHERE used_at IS NULL AND family_id = ${other}`);
+    const withdrawn = await t.as(admin.token).post(`/api/v1/families/${other}/invites`, {});
+    expect((await t.as(admin.token).delete(`/api/v1/families/${other}/invites/${withdrawn.body.data.id}`)).status).toBe(204);
+    const deputy = await addMember(t, admin, other, 'admin');
+    const dead = await invite('member', other, deputy);
+    expect((await t.as(admin.token).patch(`/api/v1/families/${other}/members/${deputy.id}`, { role: 'member' })).status).toBe(200);
+
+    const before = hashes();
+    for (const token of ['fci_bogus', used, expired, withdrawn.body.data.token as string, dead]) {
+      const res = await register(token, fresh());
+      expect(res.status).toBe(410);
+      expect(res.body.error.code).toBe('gone');
+    }
+    expect(hashes()).toBe(before);
+    expect((await register(await invite('member', other), fresh())).status).toBe(201);
+    expect(hashes()).toBe(before + 1);
+  });
+
+  it('limits failed registrations per address (429 with Retry-After) but not successful ones, nor other addresses', async () => {
+    const r = await startTestApp({ FAMICHAT_REGISTER_LIMIT_PER_IP: '3' });
+    try {
+      const { admin: a, familyId: f } = await setupInstance(r);
+      const token = async () => (await r.as(a.token).post(`/api/v1/families/${f}/invites`, {})).body.data.token as string;
+      const from = (ip: string) => (body: Record<string, unknown>) =>
+        r.as(undefined, ip).post('/api/v1/auth/register', { password: 'long enough', display_name: 'Flood', ...body });
+      const flooder = from('198.51.100.1');
+      expect((await flooder({ invite_token: 'fci_bogus1', username: fresh() })).status).toBe(410);
+      expect((await flooder({ invite_token: await token(), username: a.username })).status).toBe(409);
+      expect((await flooder({ invite_token: await token(), username: 'x' })).status).toBe(422);
+      // The budget is spent: even a good invite is refused now, before anything is checked.
+      const good = await token();
+      const limited = await flooder({ invite_token: good, username: fresh() });
+      expect(limited.status).toBe(429);
+      expect(limited.body.error.code).toBe('rate_limited');
+      const retryInMs = limited.body.error.details.retry_in_ms as number;
+      expect(retryInMs).toBeGreaterThan(0);
+      expect(retryInMs).toBeLessThanOrEqual(15 * 60_000);
+      expect(Number(limited.headers['retry-after'])).toBe(Math.ceil(retryInMs / 1000));
+      // The refused attempt did not use the invite; another address registers with it.
+      expect((await from('198.51.100.2')({ invite_token: good, username: fresh() })).status).toBe(201);
+      // Successes do not count against an address.
+      const family = from('198.51.100.3');
+      for (let i = 0; i < 5; i++) expect((await family({ invite_token: await token(), username: fresh() })).status).toBe(201);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('lets no more failures through than the limit when they arrive all at once', async () => {
+    const r = await startTestApp({ FAMICHAT_REGISTER_LIMIT_PER_IP: '5' });
+    try {
+      await setupInstance(r);
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          r.as(undefined, '198.51.100.9').post('/api/v1/auth/register', { invite_token: `fci_bogus_${i}`, username: fresh(), password: 'long enough', display_name: 'Flood' }),
+        ),
+      );
+      const statuses = results.map((res) => res.status).sort();
+      expect(statuses).toEqual([...Array(5).fill(410), ...Array(25).fill(429)]);
+    } finally {
+      await r.close();
+    }
   });
 });

@@ -126,8 +126,11 @@ describe('error statuses and security', () => {
     const expected: Record<string, string[]> = {
       'post /api/v1/setup': ['409'],
       'post /api/v1/auth/login': ['401', '429'],
-      'post /api/v1/auth/register': ['409', '410'],
+      'post /api/v1/auth/register': ['409', '410', '429'],
       'post /api/v1/families/{id}/invites': ['403', '404'],
+      'get /api/v1/families/{id}/invites': ['403', '404'],
+      'delete /api/v1/families/{id}/invites/{invite_id}': ['403', '404'],
+      'get /api/v1/invites/{token}': ['404', '410'],
       'patch /api/v1/families/{id}/members/{user_id}': ['403', '404', '409'],
       'delete /api/v1/families/{id}/members/{user_id}': ['403', '404', '409'],
       'post /api/v1/conversations': ['403', '404'],
@@ -149,7 +152,7 @@ describe('error statuses and security', () => {
   });
 
   it('marks exactly the routes that need no token as public, and documents 401 on all others', () => {
-    const mustBePublic = ['get /api/v1/setup', 'post /api/v1/setup', 'post /api/v1/auth/login', 'post /api/v1/auth/register', 'get /healthz', 'get /readyz', 'get /metrics'];
+    const mustBePublic = ['get /api/v1/setup', 'post /api/v1/setup', 'post /api/v1/auth/login', 'post /api/v1/auth/register', 'get /api/v1/invites/{token}', 'get /healthz', 'get /readyz', 'get /metrics'];
     // The contract's other public routes: branding and themes.
     const mayBePublic = (method: string, path: string) =>
       mustBePublic.includes(`${method} ${path}`) || (method === 'get' && (path === '/api/v1/branding' || path.startsWith('/api/v1/themes/'))) || !path.startsWith('/api/v1/');
@@ -243,6 +246,16 @@ describe('real responses match the document', () => {
     const invite2 = await api.post(`/api/v1/families/${familyId}/invites`, {});
     c('POST', '/api/v1/auth/register', await anon.post('/api/v1/auth/register', { invite_token: invite2.body.data.token, username: 'TOUR_BOB', password: 'correct horse', display_name: 'Bob' }));
     c('POST', '/api/v1/families/{id}/invites', await t.as(bob.token).post(`/api/v1/families/${familyId}/invites`, {}));
+    const invite3 = await api.post(`/api/v1/families/${familyId}/invites`, { role: 'admin' });
+    expect(c('GET', '/api/v1/invites/{token}', await anon.get(`/api/v1/invites/${invite3.body.data.token}`)).status).toBe(200);
+    c('GET', '/api/v1/invites/{token}', await anon.get(`/api/v1/invites/${invite.body.data.token}`));
+    c('GET', '/api/v1/invites/{token}', await anon.get('/api/v1/invites/fci_unknown'));
+    expect(c('GET', '/api/v1/families/{id}/invites', await api.get(`/api/v1/families/${familyId}/invites`)).body.data.length).toBeGreaterThan(0);
+    c('GET', '/api/v1/families/{id}/invites', await t.as(bob.token).get(`/api/v1/families/${familyId}/invites`));
+    c('GET', '/api/v1/families/{id}/invites', await api.get('/api/v1/families/not-a-uuid/invites'));
+    expect(c('DELETE', '/api/v1/families/{id}/invites/{invite_id}', await api.delete(`/api/v1/families/${familyId}/invites/${invite3.body.data.id}`)).status).toBe(204);
+    c('DELETE', '/api/v1/families/{id}/invites/{invite_id}', await t.as(bob.token).delete(`/api/v1/families/${familyId}/invites/${invite3.body.data.id}`));
+    c('DELETE', '/api/v1/families/{id}/invites/{invite_id}', await api.delete(`/api/v1/families/${familyId}/invites/not-a-uuid`));
 
     const fam2 = c('POST', '/api/v1/families', await api.post('/api/v1/families', { name: 'Second' }));
     c('GET', '/api/v1/families', await api.get('/api/v1/families'));

@@ -187,7 +187,17 @@ describe('configuration', () => {
       bodyLimit: 64 * 1024,
       sessionTtlMs: 90 * 24 * 3600 * 1000,
       inviteTtlMs: 72 * 3600 * 1000,
-      rateLimits: { loginPerUsername: 10, loginPerIp: 50, loginWindowMs: 15 * 60 * 1000, sendBurst: 20, sendBurstWindowMs: 10_000, sendPerMinute: 120 },
+      rateLimits: {
+        loginPerUsername: 10,
+        loginPerAccount: 200,
+        loginPerIp: 50,
+        loginWindowMs: 15 * 60 * 1000,
+        registerPerIp: 20,
+        registerWindowMs: 15 * 60 * 1000,
+        sendBurst: 20,
+        sendBurstWindowMs: 10_000,
+        sendPerMinute: 120,
+      },
     });
   });
 
@@ -212,6 +222,9 @@ describe('configuration', () => {
       FAMICHAT_LOGIN_LIMIT_PER_USERNAME: '3',
       FAMICHAT_LOGIN_LIMIT_PER_IP: '9',
       FAMICHAT_LOGIN_WINDOW_SECONDS: '60',
+      FAMICHAT_LOGIN_LIMIT_PER_ACCOUNT: '40',
+      FAMICHAT_REGISTER_LIMIT_PER_IP: '4',
+      FAMICHAT_REGISTER_WINDOW_SECONDS: '120',
     });
     expect(config).toMatchObject({
       nodeEnv: 'production',
@@ -227,7 +240,17 @@ describe('configuration', () => {
       bodyLimit: 1048576,
       sessionTtlMs: 7 * 24 * 3600 * 1000,
       inviteTtlMs: 3600 * 1000,
-      rateLimits: { loginPerUsername: 3, loginPerIp: 9, loginWindowMs: 60_000, sendBurst: 5, sendBurstWindowMs: 2000, sendPerMinute: 30 },
+      rateLimits: {
+        loginPerUsername: 3,
+        loginPerAccount: 40,
+        loginPerIp: 9,
+        loginWindowMs: 60_000,
+        registerPerIp: 4,
+        registerWindowMs: 120_000,
+        sendBurst: 5,
+        sendBurstWindowMs: 2000,
+        sendPerMinute: 30,
+      },
     });
     expect(loadConfig({ PORT: '', TRUST_PROXY: 'false', DATABASE_URL: '' })).toMatchObject({ port: 4000, trustProxy: false, databaseUrl: undefined });
   });
@@ -243,6 +266,8 @@ describe('configuration', () => {
       LOG_LEVEL: 'loud',
       FAMICHAT_SEND_BURST: '0',
       FAMICHAT_SESSION_TTL_DAYS: '1.5',
+      FAMICHAT_REGISTER_LIMIT_PER_IP: '0',
+      FAMICHAT_LOGIN_LIMIT_PER_ACCOUNT: 'many',
     };
     let error: unknown;
     try {

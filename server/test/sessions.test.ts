@@ -5,6 +5,7 @@ import type { TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
 import { addMember, setupInstance } from './helpers/fixtures.js';
+import { RateLimiter, addressKey } from '../src/rate-limit.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -105,18 +106,64 @@ function expectRateLimited(res: { status: number; body: any; headers: Record<str
 }
 
 describe('login rate limits', () => {
-  it('limits attempts per username: the 4th of 3 allowed is refused with 429, even with the right password', async () => {
+  it('limits attempts per username from one address: the 4th of 3 allowed is refused with 429, even with the right password', async () => {
     const r = await startTestApp({ FAMICHAT_LOGIN_LIMIT_PER_USERNAME: '3' });
     try {
       const { admin: a, familyId: f } = await setupInstance(r);
       const other = await addMember(r, a, f);
-      for (let i = 0; i < 3; i++) expect((await loginFrom(r, `10.0.0.${i + 1}`, a.username, 'wrong password')).status).toBe(401);
-      expectRateLimited(await loginFrom(r, '10.0.0.9', a.username, 'wrong password'));
-      expectRateLimited(await loginFrom(r, '10.0.0.10', a.username.toUpperCase(), PASSWORD));
-      // Other accounts are not affected.
+      for (let i = 0; i < 3; i++) expect((await loginFrom(r, '10.0.0.1', a.username, 'wrong password')).status).toBe(401);
+      expectRateLimited(await loginFrom(r, '10.0.0.1', a.username, 'wrong password'));
+      expectRateLimited(await loginFrom(r, '10.0.0.1', a.username.toUpperCase(), PASSWORD));
+      // Other accounts from that address, and that account from other addresses, are not affected.
       expect((await loginFrom(r, '10.0.0.1', other.username, PASSWORD)).status).toBe(200);
+      expect((await loginFrom(r, '10.0.0.2', a.username, PASSWORD)).status).toBe(200);
       // The existing session keeps working.
       expect((await r.as(a.token).get('/api/v1/me')).status).toBe(200);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('never lets a flood of wrong passwords from one address lock the owner out at another (default limits)', async () => {
+    const r = await startTestApp({ FAMICHAT_LOGIN_LIMIT_PER_IP: '' });
+    try {
+      const { admin: a } = await setupInstance(r);
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) statuses.push((await loginFrom(r, '203.0.113.66', a.username, `guess ${i}`)).status);
+      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+      expect(statuses.slice(10)).toEqual([429, 429]);
+      expectRateLimited(await loginFrom(r, '203.0.113.66', a.username, PASSWORD));
+      const owner = await loginFrom(r, '198.51.100.20', a.username, PASSWORD);
+      expect(owner.status).toBe(200);
+      expect(owner.body.data.user.id).toBe(a.id);
+      expect((await r.as(owner.body.data.token).get('/api/v1/me')).status).toBe(200);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('caps failures for one account across all addresses, not counting successes', async () => {
+    const r = await startTestApp({ FAMICHAT_LOGIN_LIMIT_PER_ACCOUNT: '3' });
+    try {
+      const { admin: a, familyId: f } = await setupInstance(r);
+      const other = await addMember(r, a, f);
+      expect((await loginFrom(r, '10.1.0.1', a.username, PASSWORD)).status).toBe(200);
+      for (let i = 0; i < 3; i++) expect((await loginFrom(r, `10.1.1.${i + 1}`, a.username, 'wrong password')).status).toBe(401);
+      expectRateLimited(await loginFrom(r, '10.1.2.1', a.username, PASSWORD));
+      expect((await loginFrom(r, '10.1.2.1', other.username, PASSWORD)).status).toBe(200);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('counts an IPv6 client by its /64, so rotating addresses within it does not reset the limit', async () => {
+    const r = await startTestApp({ FAMICHAT_LOGIN_LIMIT_PER_USERNAME: '2' });
+    try {
+      const { admin: a } = await setupInstance(r);
+      expect((await loginFrom(r, '2001:db8:1:2::1', a.username, 'wrong password')).status).toBe(401);
+      expect((await loginFrom(r, '2001:db8:1:2:ffff::9', a.username, 'wrong password')).status).toBe(401);
+      expectRateLimited(await loginFrom(r, '2001:0db8:0001:0002:0:0:0:abcd', a.username, PASSWORD));
+      expect((await loginFrom(r, '2001:db8:1:3::1', a.username, PASSWORD)).status).toBe(200);
     } finally {
       await r.close();
     }
@@ -315,5 +362,36 @@ describe('on several nodes', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('rate-limit keys of client addresses', () => {
+  it('keeps IPv4 as is, unwraps IPv4-mapped IPv6 and reduces IPv6 to its /64', () => {
+    expect(addressKey('192.0.2.1')).toBe('192.0.2.1');
+    expect(addressKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(addressKey('2001:db8:0:0:1:2:3:4')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('2001:DB8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressKey('fe80:0:0:0:1::')).toBe('fe80:0:0:0::/64');
+    expect(addressKey('not an address')).toBe('not an address');
+  });
+});
+
+describe('taking back a hit', () => {
+  it('frees one hit in the current window only, and never goes below zero', () => {
+    let clock = 0;
+    const limiter = new RateLimiter({ max: 1, windowMs: 1000 }, () => clock);
+    limiter.unhit('k');
+    limiter.hit('k');
+    expect(limiter.check('k')).toBe(1000);
+    limiter.unhit('k');
+    limiter.unhit('k');
+    expect(limiter.check('k')).toBe(0);
+    limiter.hit('k');
+    clock = 1500;
+    limiter.unhit('k');
+    limiter.hit('k');
+    expect(limiter.check('k')).toBe(1000);
   });
 });

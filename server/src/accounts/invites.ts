@@ -4,37 +4,144 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { isUniqueViolation, firstRow } from '../db/connect.js';
+import { isUniqueViolation, firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
-import { AppError, conflict, forbidden } from '../errors.js';
-import { requireFamilyMember } from '../chat/access.js';
+import { AppError, conflict, forbidden, notFound } from '../errors.js';
+import { isUuid, requireFamilyMember } from '../chat/access.js';
+import { addressKey, rateLimited } from '../rate-limit.js';
 import type { FamilyRole, FamilyView } from '../chat/families.js';
 import { announceMemberJoined, insertMember } from '../chat/families.js';
 import { hashPassword } from './passwords.js';
 import { createSession } from './sessions.js';
 import { hashToken, newToken } from './tokens.js';
-import type { MeView, UserRow } from './users.js';
-import { USER_COLUMNS, checkNewUser, toMe } from './users.js';
+import type { MeView, UserRow, UserView } from './users.js';
+import { USER_COLUMNS, checkNewUser, toMe, toUser } from './users.js';
 
 /** A created invite; the token is shown only here. */
 export interface InviteView {
+  id: string;
   token: string;
   expires_at: string;
   role: FamilyRole;
 }
+
+/** An open invite as its family's admins see it (never its token). */
+export interface OpenInviteView {
+  id: string;
+  role: FamilyRole;
+  created_by: UserView;
+  created_at: string;
+  expires_at: string;
+}
+
+/** What the invite page shows before the registration form. */
+export interface InvitePreview {
+  family_name: string;
+  role: FamilyRole;
+  invited_by: string;
+  expires_at: string;
+}
+
+/**
+ * The conditions under which invite `i` may still be used: unused, unrevoked, unexpired, and its creator
+ * still an admin of its family (a membership `m` joined on `created_by`, so the check is part of whichever
+ * statement reads or consumes the invite).
+ */
+const OPEN = sql`i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+  AND m.family_id = i.family_id AND m.user_id = i.created_by AND m.role = 'admin'`;
+
+const GONE_MESSAGE = 'This invite has expired, has been used or withdrawn, or its creator can no longer invite.';
 
 /**
  * Creates a single-use invite into a family (family admins only).
  * @throws {AppError} `not_found` (not a member), `forbidden` (a member but not an admin).
  */
 export async function createInvite(deps: Deps, userId: string, familyId: string, role: FamilyRole): Promise<InviteView> {
-  const callerRole = await requireFamilyMember(deps.db, familyId, userId);
-  if (callerRole !== 'admin') throw forbidden('Only a family admin can invite people.');
+  await requireFamilyAdmin(deps, familyId, userId);
+  const id = randomUUID();
   const token = newToken('fci');
   const expiresAt = new Date(Date.now() + deps.config.inviteTtlMs);
   await deps.db.execute(sql`INSERT INTO invites (id, family_id, token_hash, role, created_by, expires_at)
-    VALUES (${randomUUID()}, ${familyId}, ${hashToken(token)}, ${role}, ${userId}, ${expiresAt})`);
-  return { token, expires_at: expiresAt.toISOString(), role };
+    VALUES (${id}, ${familyId}, ${hashToken(token)}, ${role}, ${userId}, ${expiresAt})`);
+  return { id, token, expires_at: expiresAt.toISOString(), role };
+}
+
+async function requireFamilyAdmin(deps: Deps, familyId: string, userId: string): Promise<void> {
+  const callerRole = await requireFamilyMember(deps.db, familyId, userId);
+  if (callerRole !== 'admin') throw forbidden('Only a family admin can manage invites.');
+}
+
+/**
+ * Lists a family's open invites, newest first (family admins only).
+ * @throws {AppError} `not_found` (not a member, identical to an unknown family), `forbidden` (not an admin).
+ */
+export async function listInvites(deps: Deps, userId: string, familyId: string): Promise<OpenInviteView[]> {
+  await requireFamilyAdmin(deps, familyId, userId);
+  const list = await rows<{
+    id: string;
+    role: FamilyRole;
+    created_at: Date;
+    expires_at: Date;
+    user_id: string;
+    username: string;
+    display_name: string;
+    user_created_at: Date;
+  }>(
+    deps.db,
+    sql`SELECT i.id, i.role, i.created_at, i.expires_at,
+               u.id AS user_id, u.username, u.display_name, u.created_at AS user_created_at
+        FROM invites i JOIN memberships m ON m.family_id = i.family_id AND m.user_id = i.created_by
+        JOIN users u ON u.id = i.created_by
+        WHERE i.family_id = ${familyId} AND ${OPEN}
+        ORDER BY i.created_at DESC, i.id`,
+  );
+  return list.map((r) => ({
+    id: r.id,
+    role: r.role,
+    created_by: toUser({ id: r.user_id, username: r.username, display_name: r.display_name, created_at: r.user_created_at }),
+    created_at: new Date(r.created_at).toISOString(),
+    expires_at: new Date(r.expires_at).toISOString(),
+  }));
+}
+
+/**
+ * Withdraws an invite of a family (family admins only); it can no longer be used. Withdrawing one
+ * again, or one already used, changes nothing and succeeds.
+ * @throws {AppError} `not_found` (unknown family or invite, or an invite of another family), `forbidden`.
+ */
+export async function revokeInvite(deps: Deps, userId: string, familyId: string, inviteId: string): Promise<void> {
+  await requireFamilyAdmin(deps, familyId, userId);
+  if (!isUuid(inviteId)) throw notFound('invite');
+  const row = await firstRow<{ id: string }>(
+    deps.db,
+    sql`UPDATE invites SET revoked_at = COALESCE(revoked_at, now())
+        WHERE id = ${inviteId} AND family_id = ${familyId} RETURNING id`,
+  );
+  if (!row) throw notFound('invite');
+}
+
+/**
+ * What an invite link leads to: the family, the role and who invites (public: the token is the secret).
+ * @throws {AppError} `not_found` (unknown token), `gone` (used, expired, withdrawn, or its creator no longer an admin).
+ */
+export async function previewInvite(deps: Deps, token: string): Promise<InvitePreview> {
+  const row = await firstRow<{ family_name: string; role: FamilyRole; invited_by: string; expires_at: Date; open: boolean }>(
+    deps.db,
+    sql`SELECT f.name AS family_name, i.role, u.display_name AS invited_by, i.expires_at, (m.user_id IS NOT NULL) AS open
+        FROM invites i JOIN families f ON f.id = i.family_id
+        LEFT JOIN users u ON u.id = i.created_by
+        LEFT JOIN memberships m ON ${OPEN}
+        WHERE i.token_hash = ${hashToken(token)}`,
+  );
+  if (!row) throw notFound('invite');
+  // An open invite's creator is a member, so `invited_by` (a left join) is set whenever `open` is.
+  if (!row.open) throw new AppError('gone', GONE_MESSAGE);
+  return {
+    family_name: row.family_name,
+    role: row.role,
+    invited_by: row.invited_by,
+    expires_at: new Date(row.expires_at).toISOString(),
+  };
 }
 
 /** Registration input. */
@@ -47,33 +154,63 @@ export interface RegisterInput {
 
 /**
  * Creates an account from an invite and joins the invite's family with the invite's role.
- * The invite is consumed in the same transaction (`UPDATE ... WHERE used_at IS NULL`): of concurrent
- * registrations with one invite exactly one succeeds; a taken username leaves the invite unused.
- * @throws {AppError} `validation_failed`, `gone` (unknown, used or expired invite), `conflict` `username_taken`.
+ * Cheap failures first: the address's failure budget, the input, then the invite, all before the
+ * password is hashed (argon2 is the expensive part, so a flood of bogus tokens costs no hashing).
+ * The invite is consumed in the same transaction by one `UPDATE ... WHERE used_at IS NULL` that also
+ * requires its creator to still be a family admin: of concurrent registrations with one invite exactly
+ * one succeeds; a taken username leaves the invite unused. Every failure counts against the address
+ * (an unexpected one too: it is counted before the attempt).
+ * @throws {AppError} `rate_limited`, `validation_failed`, `gone` (unknown, used, expired, withdrawn or dead invite), `conflict` `username_taken`.
  */
 export async function register(
   deps: Deps,
   input: RegisterInput,
+  ip: string,
+): Promise<{ user: MeView; family: FamilyView; token: string; session_id: string }> {
+  const limiter = deps.limiters.registerPerIp;
+  const key = `ip:${addressKey(ip)}`;
+  const wait = limiter.check(key);
+  if (wait > 0) throw rateLimited(wait, 'failed registrations from this address');
+  // Counted as a failure up front and taken back on success, so concurrent failures cannot overshoot the limit.
+  limiter.hit(key);
+  const result = await registerChecked(deps, input);
+  limiter.unhit(key);
+  return result;
+}
+
+async function registerChecked(
+  deps: Deps,
+  input: RegisterInput,
 ): Promise<{ user: MeView; family: FamilyView; token: string; session_id: string }> {
   const { username, password, displayName } = checkNewUser(input);
+  const tokenHash = hashToken(input.invite_token);
+  const open = await firstRow<{ family_id: string }>(
+    deps.db,
+    sql`SELECT i.family_id FROM invites i JOIN memberships m ON ${OPEN} WHERE i.token_hash = ${tokenHash}`,
+  );
+  if (!open) throw new AppError('gone', GONE_MESSAGE);
   const passwordHash = await hashPassword(password);
   const userId = randomUUID();
   let result;
   try {
     result = await deps.db.transaction(async (tx) => {
+      // The family row first, as role changes lock it first: a demotion racing with this waits or is waited
+      // for, never deadlocks (its invite withdrawal against our new membership's key lock on the family).
+      await tx.execute(sql`SELECT id FROM families WHERE id = ${open.family_id} FOR KEY SHARE`);
+      // The check above was only a shortcut: this statement decides, atomically, with the creator's role.
       const invite = await firstRow<{ family_id: string; role: FamilyRole }>(
         tx,
-        sql`UPDATE invites SET used_at = now(), used_by = NULL
-            WHERE token_hash = ${hashToken(input.invite_token)} AND used_at IS NULL AND expires_at > now()
-            RETURNING family_id, role`,
+        sql`UPDATE invites i SET used_at = now(), used_by = NULL FROM memberships m
+            WHERE i.token_hash = ${tokenHash} AND ${OPEN}
+            RETURNING i.family_id, i.role`,
       );
-      if (!invite) throw new AppError('gone', 'This invite has expired or has already been used.');
+      if (!invite) throw new AppError('gone', GONE_MESSAGE);
       const user = await firstRow<UserRow>(
         tx,
         sql`INSERT INTO users AS u (id, username, display_name, password_hash)
             VALUES (${userId}, ${username}, ${displayName}, ${passwordHash}) RETURNING ${USER_COLUMNS}`,
       );
-      await tx.execute(sql`UPDATE invites SET used_by = ${userId} WHERE token_hash = ${hashToken(input.invite_token)}`);
+      await tx.execute(sql`UPDATE invites SET used_by = ${userId} WHERE token_hash = ${tokenHash}`);
       await insertMember(tx, invite.family_id, userId, invite.role);
       const family = await firstRow<{ id: string; name: string; created_at: Date }>(
         tx,

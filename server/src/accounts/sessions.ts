@@ -8,7 +8,7 @@ import type { Executor } from '../db/connect.js';
 import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { AppError, notFound } from '../errors.js';
-import { enforce } from '../rate-limit.js';
+import { addressKey, enforce, rateLimited } from '../rate-limit.js';
 import { withSpan } from '../telemetry/tracing.js';
 import { verifyPassword } from './passwords.js';
 import { hashToken, newToken } from './tokens.js';
@@ -44,6 +44,11 @@ export interface LoginInput {
 
 /**
  * Checks a username and password and opens a session.
+ *
+ * Limits: attempts per username *and address* (so a flood from one address never locks the owner out
+ * at another), attempts per address (across usernames), and failures per username from all addresses
+ * together, much higher: the cap on guessing one account's password from many addresses. That last cap
+ * can lock an account out, but only for someone failing from more addresses than it allows per window.
  * @throws {AppError} `rate_limited` past the login limits; `unauthorized` for a wrong username or password (identical).
  */
 export async function login(
@@ -53,16 +58,25 @@ export async function login(
 ): Promise<{ user: MeView; token: string; session_id: string }> {
   return withSpan('accounts.login', {}, async (span) => {
     const username = input.username.trim().toLowerCase();
-    enforce([deps.limiters.loginPerUsername], `u:${username}`, 'login attempts for this account');
-    enforce([deps.limiters.loginPerIp], `ip:${ip}`, 'login attempts from this address');
+    const address = addressKey(ip);
+    const { loginPerUsername, loginPerAccount, loginPerIp } = deps.limiters;
+    const pairKey = `u:${username}|ip:${address}`;
+    const accountKey = `u:${username}`;
+    const ipKey = `ip:${address}`;
+    const accountWait = Math.max(loginPerUsername.check(pairKey), loginPerAccount.check(accountKey));
+    if (accountWait > 0) throw rateLimited(accountWait, 'login attempts for this account');
+    enforce([loginPerIp], ipKey, 'login attempts from this address');
+    loginPerUsername.hit(pairKey);
     const row = await firstRow<UserRow & { password_hash: string }>(
       deps.db,
       sql`SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = ${username}`,
     );
     if (!(await verifyPassword(row?.password_hash, input.password)) || !row) {
+      // Only failures count across addresses: the owner's own logins never use up the account's cap.
+      loginPerAccount.hit(accountKey);
       throw new AppError('unauthorized', 'Wrong username or password.');
     }
-    deps.limiters.loginPerUsername.reset(`u:${username}`);
+    loginPerUsername.reset(pairKey);
     const deviceName = input.device_name?.trim().slice(0, 100) || null;
     const { token, sessionId } = await createSession(deps.db, row.id, deviceName, deps.config.sessionTtlMs);
     span.setAttributes({ 'famichat.user_id': row.id, 'famichat.session_id': sessionId });

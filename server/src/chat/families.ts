@@ -162,6 +162,13 @@ async function lockMembership(ex: Executor, familyId: string, callerId: string, 
   return { callerRole, targetRole: target?.role, adminCount: admins?.n ?? 0 };
 }
 
+// Invites die with their creator's admin rights, for good: promoting the creator again does not revive them.
+// (Consuming an invite checks the creator's role too, so one racing with this change cannot slip through.)
+async function withdrawInvitesOf(ex: Executor, familyId: string, userId: string): Promise<void> {
+  await ex.execute(sql`UPDATE invites SET revoked_at = now()
+    WHERE family_id = ${familyId} AND created_by = ${userId} AND used_at IS NULL AND revoked_at IS NULL`);
+}
+
 /**
  * Changes a member's role (family admins only). A family always keeps one admin.
  * @throws {AppError} `not_found` (family or member), `forbidden` (not an admin), `conflict` `last_admin`.
@@ -182,6 +189,7 @@ export async function setMemberRole(
       throw conflict('last_admin', 'A family needs at least one admin.');
     }
     await tx.execute(sql`UPDATE memberships SET role = ${role} WHERE family_id = ${familyId} AND user_id = ${targetId}`);
+    if (role === 'member') await withdrawInvitesOf(tx, familyId, targetId);
   });
   const member = await firstRow<{ id: string; username: string; display_name: string; created_at: Date; role: FamilyRole; joined_at: Date }>(
     deps.db,
@@ -204,6 +212,7 @@ export async function removeMember(deps: Deps, callerId: string, familyId: strin
     if (!targetRole) throw notFound('member');
     if (targetRole === 'admin' && adminCount <= 1) throw conflict('last_admin', 'A family needs at least one admin.');
     await tx.execute(sql`DELETE FROM memberships WHERE family_id = ${familyId} AND user_id = ${targetId}`);
+    await withdrawInvitesOf(tx, familyId, targetId);
     const removed = await rows<{ conversation_id: string; type: string }>(
       tx,
       sql`DELETE FROM participants p USING conversations c

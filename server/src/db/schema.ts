@@ -102,6 +102,8 @@ export const invites = pgTable(
     expiresAt: ts('expires_at').notNull(),
     usedAt: ts('used_at'),
     usedBy: uuid('used_by').references(() => users.id, { onDelete: 'set null' }),
+    /** Set when a family admin withdraws the invite. */
+    revokedAt: ts('revoked_at'),
   },
   (t) => [uniqueIndex('invites_token_hash_key').on(t.tokenHash)],
 );

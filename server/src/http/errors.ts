@@ -3,6 +3,8 @@
  * validation and parsing errors, an unreachable database, and anything else as `internal`.
  * @module
  */
+import type { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isDatabaseUnavailable } from '../db/connect.js';
 import type { ErrorCode } from '../errors.js';
@@ -60,6 +62,44 @@ export function safeError(error: unknown): { type: string; code?: string; messag
   };
 }
 
+/** At most this much of a refused request body is read (and dropped) after its 413. */
+export const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+/** At most this long is a refused request body drained after its 413. */
+export const DRAIN_MAX_MS = 5_000;
+
+/**
+ * Closes the connection of a request whose body is refused (413) gracefully. Node answers it with
+ * `Connection: close` and destroys the socket at once; with the client still sending, the unread bytes
+ * make the kernel reset the connection, and a client that has not read the answer yet loses it (a browser
+ * shows a network error instead of "too large"). Instead the rest of the body is read and dropped, up to
+ * {@link DRAIN_MAX_BYTES} or {@link DRAIN_MAX_MS}, and the socket is closed once it is drained.
+ */
+export function closeAfterDraining(request: IncomingMessage): void {
+  const socket: unknown = request.socket;
+  // Injected requests (tests) have no real socket to close.
+  if (!(socket instanceof Socket)) return;
+  let drained = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  const timer = setTimeout(stop, DRAIN_MAX_MS).unref();
+  socket.once('close', () => clearTimeout(timer));
+  request.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_MAX_BYTES) stop();
+  });
+  // A client that gives up mid-body only ends the draining.
+  request.on('error', stop);
+  request.resume();
+  // Called by Node once the answer is written: half-close now, close when the body has been read.
+  socket.destroySoon = () => {
+    socket.end();
+    if (request.readableEnded) stop();
+    else request.once('end', stop);
+  };
+}
+
 /**
  * Installs the error and not-found handlers on `app`. Only JSON bodies are accepted: Fastify's
  * built-in `text/plain` parser is removed, so any other content type is the 400 `bad_request` below.
@@ -91,6 +131,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       });
     }
     if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      closeAfterDraining(request.raw);
       return sendError(request, reply, 413, { code: 'payload_too_large', message: 'The request body is too large.' });
     }
     if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fastifyError.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {

@@ -149,11 +149,35 @@ export const Session = Type.Object(
 /** A created invite. */
 export const Invite = Type.Object(
   {
+    id: Type.String({ format: 'uuid', description: 'Extension: names the invite to withdraw it' }),
     token: Type.String({ description: 'Shown once; the invite link is /invite/<token>' }),
     expires_at: Time,
     role: Type.Enum(['admin', 'member']),
   },
   { $id: 'Invite' },
+);
+
+/** An open invite as its family's admins see it (never its token). */
+export const OpenInvite = Type.Object(
+  {
+    id: Id,
+    role: Type.Enum(['admin', 'member']),
+    created_by: Type.Ref('User'),
+    created_at: Time,
+    expires_at: Time,
+  },
+  { $id: 'OpenInvite' },
+);
+
+/** What an invite link leads to, shown before the registration form. */
+export const InvitePreview = Type.Object(
+  {
+    family_name: Type.String(),
+    role: Type.Enum(['admin', 'member']),
+    invited_by: Type.String({ description: "The display name of the invite's creator" }),
+    expires_at: Time,
+  },
+  { $id: 'InvitePreview' },
 );
 
 /** A theme: design tokens. */
@@ -182,7 +206,7 @@ export const Branding = Type.Object(
 );
 
 /** Every named schema, registered once with Fastify (for `$ref`) and listed in OpenAPI components. */
-export const SHARED_SCHEMAS = [Meta, ErrorEnvelope, User, Me, Family, Member, FamilyDetail, Message, Conversation, Session, Invite, Theme, Branding];
+export const SHARED_SCHEMAS = [Meta, ErrorEnvelope, User, Me, Family, Member, FamilyDetail, Message, Conversation, Session, Invite, OpenInvite, InvitePreview, Theme, Branding];
 
 /** Reference to a shared schema by id. */
 export const ref = (id: string) => Type.Ref(id);
@@ -197,7 +221,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'forbidden (or no_shared_family): not allowed',
   404: 'not_found: unknown, or not visible to the caller',
   409: 'conflict: details.reason says which',
-  410: 'gone: invite expired or already used',
+  410: 'gone: invite expired, used, withdrawn, or its creator no longer a family admin',
   413: 'payload_too_large: a message body over 8192 bytes of UTF-8, or a request body over the server limit',
   422: 'validation_failed: details.fields maps field to reason',
   429: 'rate_limited: see Retry-After and details.retry_in_ms',

@@ -25,8 +25,8 @@ export interface TestApp {
   bus: Bus;
   db: TestDatabase;
   config: Config;
-  /** An HTTP client with `token` as bearer (or none). */
-  as(token?: string): Api;
+  /** An HTTP client with `token` as bearer (or none), calling from `remoteAddress` (default 127.0.0.1). */
+  as(token?: string, remoteAddress?: string): Api;
   /** Starts listening on a free loopback port; returns the socket URL for the phoenix client. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -50,7 +50,7 @@ export async function startTestApp(
   options: { logger?: any; bus?: Bus; realtime?: RealtimeOptions; nodeOf?: TestApp } = {},
 ): Promise<TestApp> {
   const db: TestDatabase = options.nodeOf ? { ...options.nodeOf.db, drop: () => Promise.resolve() } : await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', FAMICHAT_SEND_BURST: '1000', FAMICHAT_SEND_PER_MINUTE: '100000', FAMICHAT_LOGIN_LIMIT_PER_IP: '100000', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'silent', FAMICHAT_SEND_BURST: '1000', FAMICHAT_SEND_PER_MINUTE: '100000', FAMICHAT_LOGIN_LIMIT_PER_IP: '100000', FAMICHAT_REGISTER_LIMIT_PER_IP: '100000', ...env });
   const bus = options.bus ?? options.nodeOf?.bus ?? createLocalBus();
   const { app, domain, realtime } = await buildApp({
     config,
@@ -60,10 +60,11 @@ export async function startTestApp(
     ...(options.realtime ? { realtime: options.realtime } : {}),
   });
   await app.ready();
-  const call = async (method: string, path: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}) => {
+  const call = async (method: string, path: string, token: string | undefined, remoteAddress: string | undefined, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await app.inject({
       method: method as 'GET',
       url: path,
+      ...(remoteAddress ? { remoteAddress } : {}),
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -86,12 +87,12 @@ export async function startTestApp(
     bus,
     db,
     config,
-    as: (token) => ({
-      get: (path, headers) => call('GET', path, token, undefined, headers),
-      post: (path, body, headers) => call('POST', path, token, body, headers),
-      patch: (path, body, headers) => call('PATCH', path, token, body, headers),
-      put: (path, body, headers) => call('PUT', path, token, body, headers),
-      delete: (path, headers) => call('DELETE', path, token, undefined, headers),
+    as: (token, remoteAddress) => ({
+      get: (path, headers) => call('GET', path, token, remoteAddress, undefined, headers),
+      post: (path, body, headers) => call('POST', path, token, remoteAddress, body, headers),
+      patch: (path, body, headers) => call('PATCH', path, token, remoteAddress, body, headers),
+      put: (path, body, headers) => call('PUT', path, token, remoteAddress, body, headers),
+      delete: (path, headers) => call('DELETE', path, token, remoteAddress, undefined, headers),
     }),
     listen: async () => {
       const address = await app.listen({ port: 0, host: '127.0.0.1' });

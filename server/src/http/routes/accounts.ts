@@ -1,10 +1,10 @@
 /**
- * Routes: setup, login, register, logout, /me and sessions.
+ * Routes: setup, login, register, logout, /me, sessions, and invites (creating, listing, withdrawing, previewing).
  * @module
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { createInvite, register } from '../../accounts/invites.js';
+import { createInvite, listInvites, previewInvite, register, revokeInvite } from '../../accounts/invites.js';
 import { listSessions, login, revokeSession } from '../../accounts/sessions.js';
 import { isSetUp, setup } from '../../accounts/setup.js';
 import { getMe, updateMe } from '../../accounts/users.js';
@@ -66,12 +66,21 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
         tags: ['accounts'],
         summary: "Create an account with an invite; joins the invite's family",
         body: Type.Object({ invite_token: Type.String({ maxLength: 200 }), username: Username, password: Password, display_name: DisplayName }),
-        response: responses({ 201: AuthWithFamily }, [409, 410], false),
+        response: responses({ 201: AuthWithFamily }, [409, 410, 429], false),
       },
     }, async (request, reply) => {
       reply.code(201);
-      return ok(await register(deps, request.body));
+      return ok(await register(deps, request.body, request.ip));
     });
+
+    app.get('/invites/:token', {
+      schema: {
+        tags: ['families'],
+        summary: 'What an invite link leads to: the family, the role and who invites (public)',
+        params: Type.Object({ token: Type.String({ maxLength: 200 }) }),
+        response: responses({ 200: ref('InvitePreview') }, [404, 410], false),
+      },
+    }, async (request) => ok(await previewInvite(deps, request.params.token)));
 
     app.delete('/auth/session', {
       preHandler: auth,
@@ -131,6 +140,29 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
       const invite = await createInvite(deps, request.caller.userId, request.params.id, request.body.role ?? 'member');
       reply.code(201);
       return ok(invite);
+    });
+
+    app.get('/families/:id/invites', {
+      preHandler: auth,
+      schema: {
+        tags: ['families'],
+        summary: "The family's open invites, newest first, without their tokens (family admins)",
+        params: IdParams,
+        response: responses({ 200: Type.Array(ref('OpenInvite')) }, [403, 404]),
+      },
+    }, async (request) => ok(await listInvites(deps, request.caller.userId, request.params.id)));
+
+    app.delete('/families/:id/invites/:invite_id', {
+      preHandler: auth,
+      schema: {
+        tags: ['families'],
+        summary: 'Withdraw an invite: it can no longer be used (family admins)',
+        params: Type.Object({ id: Type.String(), invite_id: Type.String() }),
+        response: responses({ 204: null }, [403, 404]),
+      },
+    }, async (request, reply) => {
+      await revokeInvite(deps, request.caller.userId, request.params.id, request.params.invite_id);
+      return reply.code(204).send();
     });
     done();
   };
