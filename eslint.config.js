@@ -30,11 +30,11 @@ export default tseslint.config(
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {
-    // The load generator (bench/) is plain ESM JavaScript run by Node.
-    files: ['bench/**/*.js'],
+    // The load generator (bench/) and the deployment smoke client (scripts/) are plain ESM JavaScript run by Node.
+    files: ['bench/**/*.js', 'scripts/**/*.js'],
     languageOptions: {
       globals: Object.fromEntries(
-        ['process', 'console', 'fetch', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL'].map((n) => [n, 'readonly']),
+        ['process', 'console', 'fetch', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL', 'AbortController'].map((n) => [n, 'readonly']),
       ),
     },
   },

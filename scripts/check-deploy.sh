@@ -119,17 +119,17 @@ set -e
 say "runs as uid $user; no development dependencies; without settings it exits $code naming DATABASE_URL"
 
 step "first use through the published port"
-node scripts/deploy-smoke.mjs first-use "$base_url" "$work/state.json"
+node scripts/deploy-smoke.js first-use "$base_url" "$work/state.json"
 page=$(node -e "fetch('$base_url/', { headers: { accept: 'text/html' } }).then(async (r) => console.log(r.status, r.headers.get('content-type'), (await r.text()).includes('<html')))")
 [[ "$page" == "200 text/html"*" true" ]] || fail "the web client is not served at /: $page"
 say "the web client is served at / ($page)"
 
-wait_ready() { node scripts/deploy-smoke.mjs ready "$1"; }
+wait_ready() { node scripts/deploy-smoke.js ready "$1"; }
 
 step "docker compose restart famichat: the data is still there"
 docker compose "${single[@]}" restart famichat >/dev/null 2>&1
 wait_ready "$base_url"
-node scripts/deploy-smoke.mjs still-there "$base_url" "$work/state.json"
+node scripts/deploy-smoke.js still-there "$base_url" "$work/state.json"
 
 step "docker compose stop famichat: SIGTERM ends it cleanly"
 stop_at=$SECONDS
@@ -151,7 +151,7 @@ docker compose "${scale[@]}" up -d --wait --quiet-pull >"$work/up-scale.log" 2>&
 wait_ready "http://127.0.0.1:$FAMICHAT_LB_PORT"
 node1="http://$(docker compose "${scale[@]}" port famichat-1 4000)"
 node2="http://$(docker compose "${scale[@]}" port famichat-2 4000)"
-node scripts/deploy-smoke.mjs across "$node1" "$node2"
+node scripts/deploy-smoke.js across "$node1" "$node2"
 docker compose "${scale[@]}" down -v >/dev/null 2>&1
 
 step "done"

@@ -1,10 +1,10 @@
 // What a family does first with a fresh deployment, through its published port only (used by
 // scripts/check-deploy.sh against the real `docker compose` deployment):
-//   node scripts/deploy-smoke.mjs first-use URL STATE_FILE    setup, invite, register, a message over HTTP and
+//   node scripts/deploy-smoke.js first-use URL STATE_FILE    setup, invite, register, a message over HTTP and
 //                                                             one over the WebSocket, /readyz; writes STATE_FILE
-//   node scripts/deploy-smoke.mjs still-there URL STATE_FILE  after a restart: both messages and the sessions are kept
-//   node scripts/deploy-smoke.mjs across URL_NODE1 URL_NODE2  a message sent through node 1 reaches a socket on node 2
-//   node scripts/deploy-smoke.mjs ready URL                   waits until /readyz answers 200 (60 s at most)
+//   node scripts/deploy-smoke.js still-there URL STATE_FILE  after a restart: both messages and the sessions are kept
+//   node scripts/deploy-smoke.js across URL_NODE1 URL_NODE2  a message sent through node 1 reaches a socket on node 2
+//   node scripts/deploy-smoke.js ready URL                   waits until /readyz answers 200 (60 s at most)
 // Exits non-zero with a clear message on the first thing that is wrong.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
