@@ -28,6 +28,7 @@ async function open() {
   return { app, database, call };
 }
 
+// Two opens of the WebAssembly database (a few seconds each, much more on a loaded machine): more than the default 30 s.
 it('serves the whole send path on PGlite and keeps the data after a reopen', async () => {
   let { app, database, call } = await open();
   const setup = await call('POST', '/api/v1/setup', undefined, {
@@ -62,4 +63,4 @@ it('serves the whole send path on PGlite and keeps the data after a reopen', asy
   expect((pool as { rows: { shared_buffers: string }[] }).rows[0]!.shared_buffers).toBe('32MB');
   await app.close();
   await database.close();
-});
+}, 120_000);
