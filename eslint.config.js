@@ -1,5 +1,6 @@
-// ESLint flat config: typescript-eslint with type-checked rules for every workspace.
+// ESLint flat config: typescript-eslint with type-checked rules for every workspace, and the React hooks rules for web/
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -27,6 +28,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
+  },
+  // The web client's components and hooks (hooks also live in .ts files, e.g. web/src/chat/).
+  {
+    files: ['web/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+    // A missing dependency is a stale-closure bug: fail the lint, not just warn.
+    rules: { ...reactHooks.configs.flat.recommended.rules, 'react-hooks/exhaustive-deps': 'error' },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {

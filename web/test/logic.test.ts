@@ -1,7 +1,7 @@
 import type { Conversation } from '@famichat/client';
 import { ApiError } from '@famichat/client';
 import { describe, expect, it } from 'vitest';
-import { applyRead, dayLabel, errorMessage, linkify, markReadLocally, sortConversations, startsNewDay, upsertConversation } from '../src/state/logic';
+import { applyRead, dayLabel, errorMessage, failedReason, linkify, markReadLocally, sortConversations, upsertConversation } from '../src/state/logic';
 import { cssVar, resolveTheme } from '../src/theme';
 
 const conv = (id: string, lastAt: string | null, created = '2026-11-01T00:00:00.000Z', extra: Partial<Conversation> = {}): Conversation => ({
@@ -54,14 +54,18 @@ describe('conversation list', () => {
 });
 
 describe('chat view helpers', () => {
-  it('puts a day separator before the first message and at each new local day', () => {
-    const at = (d: number, h: number) => ({ inserted_at: new Date(2026, 10, d, h).toISOString() });
-    const messages = [at(24, 10), at(24, 23), at(25, 0), at(25, 9)];
-    expect(messages.map((_, i) => startsNewDay(messages, i))).toEqual([true, false, true, false]);
+  it('labels days as Today, Yesterday, or a date', () => {
     const now = new Date(2026, 10, 25, 12);
     expect(dayLabel(new Date(2026, 10, 25, 1).toISOString(), now)).toBe('Today');
     expect(dayLabel(new Date(2026, 10, 24, 23).toISOString(), now)).toBe('Yesterday');
     expect(dayLabel(new Date(2026, 10, 20, 8).toISOString(), now)).toMatch(/2026/);
+  });
+
+  it('says why a pending send failed, from the error code the outbox kept', () => {
+    expect(failedReason('payload_too_large')).toBe('too long');
+    expect(failedReason('forbidden')).toBe('no access to this conversation');
+    expect(failedReason('not_found')).toBe('no access to this conversation');
+    expect(failedReason(undefined)).toBe('not sent');
   });
 
   it('finds links in text, leaving trailing punctuation out', () => {

@@ -1,6 +1,6 @@
-// Pure state logic of the web client (unit-tested): conversation ordering and updates, day separators,
+// Pure state logic of the web client (unit-tested): conversation ordering and updates, days and times,
 // link detection, and readable error messages from the API's error codes.
-import type { Conversation, Message } from '@famichat/client';
+import type { Conversation } from '@famichat/client';
 import { ApiError, mergeReadUpTo, withRead } from '@famichat/client';
 
 /** When a conversation last had activity (its last message, else its creation). */
@@ -50,14 +50,6 @@ export function applyRead(list: readonly Conversation[], id: string, userId: str
 export function dayKey(iso: string): string {
   const d = new Date(iso);
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
-/** Whether a day separator goes before message `i` (the first message, or a new day). */
-export function startsNewDay(messages: ReadonlyArray<Pick<Message, 'inserted_at'>>, i: number): boolean {
-  const current = messages[i];
-  if (!current) return false;
-  const previous = messages[i - 1];
-  return !previous || dayKey(previous.inserted_at) !== dayKey(current.inserted_at);
 }
 
 /** "Today", "Yesterday", or a date. */
@@ -141,6 +133,23 @@ export function errorMessage(error: unknown, context: 'login' | 'register' | 'se
       return 'The server is temporarily unavailable. Try again in a moment.';
     default:
       return 'Something went wrong on the server. Try again.';
+  }
+}
+
+/** Why a send failed, for people, from the API error code the outbox kept. */
+export function failedReason(code: string | undefined): string {
+  switch (code) {
+    case 'payload_too_large':
+      return 'too long';
+    case 'validation_failed':
+      return 'not a valid message';
+    case 'no_shared_family':
+      return 'you no longer share a family';
+    case 'not_found':
+    case 'forbidden':
+      return 'no access to this conversation';
+    default:
+      return 'not sent';
   }
 }
 
