@@ -1,42 +1,15 @@
 /**
- * A small typed fetch wrapper over the REST API: it unwraps the `{data, meta}` envelope and turns
- * `{error}` responses into a typed {@link ApiError}.
+ * A small typed client of the REST API: openapi-fetch over the `paths` generated from the server's OpenAPI
+ * document, so a wrong path, body or response shape is a compile error. It unwraps the `{data, meta}`
+ * envelope and turns `{error}` answers into a typed {@link ApiError}.
  * @module
  */
-import type {
-  AuthResult,
-  Branding,
-  Conversation,
-  Family,
-  FamilyDetail,
-  Invite,
-  InvitePreview,
-  Me,
-  Message,
-  MessagePage,
-  Meta,
-  OpenInvite,
-  Role,
-  Session,
-  Theme,
-} from './types.js';
+import createClient from 'openapi-fetch';
+import type { components, paths } from './api-types.js';
+import type { MessagePage, Meta, Role } from './types.js';
 
-/** The error codes of the API contract, plus `network` when the server could not be reached. */
-export type ApiErrorCode =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'no_shared_family'
-  | 'not_found'
-  | 'conflict'
-  | 'gone'
-  | 'payload_too_large'
-  | 'validation_failed'
-  | 'rate_limited'
-  | 'internal'
-  | 'unavailable'
-  | 'network'
-  | (string & {});
+/** The error codes of the API contract (the OpenAPI document's enum), plus `network` when the server could not be reached. */
+export type ApiErrorCode = components['schemas']['Error']['error']['code'] | 'network';
 
 /** An error answer of the API (or a network failure, code `network`, status 0). */
 export class ApiError extends Error {
@@ -59,119 +32,148 @@ export class ApiError extends Error {
 
 /** Options of {@link createApi}. */
 export interface ApiOptions {
-  /** Origin of the server, e.g. `https://chat.example.org`; empty for the page's own origin. */
+  /** Origin of the server, e.g. `https://chat.example.org`; empty for the page's own origin (browsers only). */
   baseUrl?: string;
   /** The current bearer token, read on every request. */
   getToken?: () => string | null | undefined;
   /** Called when a request with a token is answered 401 (the session ended). */
   onUnauthorized?: () => void;
-  /** The fetch implementation (tests pass their own). */
-  fetch?: typeof fetch;
+  /** The fetch implementation, called with a `Request` (tests pass their own). */
+  fetch?: (request: Request) => Promise<Response>;
 }
 
 /** A successful answer: the envelope's data and meta. */
 export interface Envelope<T> {
+  /** The answer itself. */
   data: T;
+  /** Request id, trace id, duration and paging. */
   meta: Meta;
 }
 
-/** HTTP methods the API uses. */
-export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+/** The per-call options {@link createApi} hands openapi-fetch: the token header and a fetch that keeps the response. */
+// A type alias, not an interface: openapi-fetch's init parameter needs the implicit index signature.
+type CallInit = {
+  headers: Record<string, string>;
+  fetch: (request: Request) => Promise<Response>;
+};
+
+/** What an openapi-fetch call resolves to; `data` is the success body (undefined for a 204). */
+interface Answer<D> {
+  data?: D;
+  error?: unknown;
+  response: Response;
+}
 
 /** Creates an API client. Every method returns the envelope's `data` or throws an {@link ApiError}. */
 export function createApi(options: ApiOptions = {}) {
-  const base = (options.baseUrl ?? '').replace(/\/$/, '');
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const client = createClient<paths>({ baseUrl: (options.baseUrl ?? '').replace(/\/$/, '') });
+  const doFetch = options.fetch ?? ((request: Request) => fetch(request));
 
-  async function request<T>(method: Method, path: string, body?: unknown): Promise<Envelope<T>> {
+  // The one place that adds the token and maps network failures, error answers and a lost session.
+  async function send<D>(call: (init: CallInit) => Promise<Answer<D>>): Promise<Answer<D>> {
     const token = options.getToken?.();
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
+    let response: Response | undefined;
+    const init: CallInit = {
+      headers: token ? { accept: 'application/json', authorization: `Bearer ${token}` } : { accept: 'application/json' },
+      fetch: async (request) => (response = await doFetch(request)),
+    };
+    let answer: Answer<D>;
     try {
-      response = await doFetch(`${base}/api/v1${path}`, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
+      answer = await call(init);
     } catch (error) {
+      if (response) throw failure(response, undefined); // answered, but the body was not JSON
       throw new ApiError('network', 0, `The server could not be reached (${error instanceof Error ? error.message : String(error)}).`);
     }
-    if (response.status === 204) return { data: undefined as T, meta: {} as Meta };
-    let parsed: unknown;
-    try {
-      parsed = await response.json();
-    } catch {
-      throw new ApiError(response.ok ? 'internal' : statusCode(response.status), response.status, `Unexpected answer from the server (HTTP ${response.status}).`);
-    }
-    const envelope = parsed as { data?: T; meta?: Meta; error?: { code: string; message: string; details?: Record<string, unknown> } };
-    if (!response.ok || envelope.error) {
-      const error = envelope.error ?? { code: statusCode(response.status), message: `HTTP ${response.status}` };
-      if (response.status === 401 && token) options.onUnauthorized?.();
-      throw new ApiError(error.code, response.status, error.message, error.details);
-    }
-    return { data: envelope.data as T, meta: envelope.meta as Meta };
+    if (answer.response.ok) return answer;
+    if (answer.response.status === 401 && token) options.onUnauthorized?.();
+    throw failure(answer.response, answer.error);
   }
-  const data = async <T>(method: Method, path: string, body?: unknown) => (await request<T>(method, path, body)).data;
-  const id = encodeURIComponent;
+  // A success with an envelope: its body, or an `internal` error when the server sent none.
+  async function envelope<T>(call: (init: CallInit) => Promise<Answer<Envelope<T>>>): Promise<Envelope<T>> {
+    const answer = await send(call);
+    if (answer.data === undefined) throw failure(answer.response, undefined);
+    return answer.data;
+  }
+  const data = async <T>(call: (init: CallInit) => Promise<Answer<Envelope<T>>>): Promise<T> => (await envelope(call)).data;
+  const none = async (call: (init: CallInit) => Promise<Answer<unknown>>): Promise<void> => {
+    await send(call);
+  };
+  // openapi-fetch fills `{id}` & co. from `params.path`, URL-encoding each value.
+  const path = <P extends Record<string, string>>(params: P) => ({ params: { path: params } });
 
   return {
-    request,
-    setupStatus: () => data<{ needs_setup: boolean }>('GET', '/setup'),
+    setupStatus: () => data((init) => client.GET('/api/v1/setup', init)),
     setup: (body: { username: string; password: string; display_name: string; family_name: string }) =>
-      data<AuthResult & { family: Family }>('POST', '/setup', body),
-    login: (body: { username: string; password: string; device_name?: string }) => data<AuthResult>('POST', '/auth/login', body),
+      data((init) => client.POST('/api/v1/setup', { ...init, body })),
+    login: (body: { username: string; password: string; device_name?: string }) => data((init) => client.POST('/api/v1/auth/login', { ...init, body })),
     register: (body: { invite_token: string; username: string; password: string; display_name: string }) =>
-      data<AuthResult & { family: Family }>('POST', '/auth/register', body),
-    logout: () => data<void>('DELETE', '/auth/session'),
-    me: () => data<Me>('GET', '/me'),
-    updateMe: (body: { display_name?: string; preferences?: { theme?: string | null } }) => data<Me>('PATCH', '/me', body),
-    sessions: () => data<Session[]>('GET', '/me/sessions'),
-    families: () => data<Family[]>('GET', '/families'),
-    family: (familyId: string) => data<FamilyDetail>('GET', `/families/${id(familyId)}`),
-    createFamily: (name: string) => data<Family>('POST', '/families', { name }),
-    createInvite: (familyId: string, role: Role = 'member') => data<Invite>('POST', `/families/${id(familyId)}/invites`, { role }),
+      data((init) => client.POST('/api/v1/auth/register', { ...init, body })),
+    logout: () => none((init) => client.DELETE('/api/v1/auth/session', init)),
+    me: () => data((init) => client.GET('/api/v1/me', init)),
+    updateMe: (body: { display_name?: string; preferences?: { theme?: string | null } }) => data((init) => client.PATCH('/api/v1/me', { ...init, body })),
+    sessions: () => data((init) => client.GET('/api/v1/me/sessions', init)),
+    families: () => data((init) => client.GET('/api/v1/families', init)),
+    family: (familyId: string) => data((init) => client.GET('/api/v1/families/{id}', { ...init, ...path({ id: familyId }) })),
+    createFamily: (name: string) => data((init) => client.POST('/api/v1/families', { ...init, body: { name } })),
+    createInvite: (familyId: string, role: Role = 'member') =>
+      data((init) => client.POST('/api/v1/families/{id}/invites', { ...init, ...path({ id: familyId }), body: { role } })),
     /** The family's open invites (family admins), without their tokens. */
-    invites: (familyId: string) => data<OpenInvite[]>('GET', `/families/${id(familyId)}/invites`),
+    invites: (familyId: string) => data((init) => client.GET('/api/v1/families/{id}/invites', { ...init, ...path({ id: familyId }) })),
     /** Withdraws an invite (family admins): it can no longer be used. */
-    revokeInvite: (familyId: string, inviteId: string) => data<void>('DELETE', `/families/${id(familyId)}/invites/${id(inviteId)}`),
+    revokeInvite: (familyId: string, inviteId: string) =>
+      none((init) => client.DELETE('/api/v1/families/{id}/invites/{invite_id}', { ...init, ...path({ id: familyId, invite_id: inviteId }) })),
     /** What an invite link leads to (no token needed); `gone` when it can no longer be used. */
-    previewInvite: (token: string) => data<InvitePreview>('GET', `/invites/${id(token)}`),
-    setRole: (familyId: string, userId: string, role: Role) => data<unknown>('PATCH', `/families/${id(familyId)}/members/${id(userId)}`, { role }),
-    removeMember: (familyId: string, userId: string) => data<void>('DELETE', `/families/${id(familyId)}/members/${id(userId)}`),
-    conversations: (includeHidden = false) => data<Conversation[]>('GET', `/conversations?include_hidden=${includeHidden}`),
-    conversation: (conversationId: string) => data<Conversation>('GET', `/conversations/${id(conversationId)}`),
-    createDirect: (participantId: string) => data<Conversation>('POST', '/conversations', { type: 'direct', participant_id: participantId }),
-    createSelf: () => data<Conversation>('POST', '/conversations', { type: 'self' }),
+    previewInvite: (token: string) => data((init) => client.GET('/api/v1/invites/{token}', { ...init, ...path({ token }) })),
+    setRole: (familyId: string, userId: string, role: Role) =>
+      data((init) => client.PATCH('/api/v1/families/{id}/members/{user_id}', { ...init, ...path({ id: familyId, user_id: userId }), body: { role } })),
+    removeMember: (familyId: string, userId: string) =>
+      none((init) => client.DELETE('/api/v1/families/{id}/members/{user_id}', { ...init, ...path({ id: familyId, user_id: userId }) })),
+    conversations: (includeHidden = false) =>
+      data((init) => client.GET('/api/v1/conversations', { ...init, params: { query: { include_hidden: includeHidden } } })),
+    conversation: (conversationId: string) => data((init) => client.GET('/api/v1/conversations/{id}', { ...init, ...path({ id: conversationId }) })),
+    createDirect: (participantId: string) =>
+      data((init) => client.POST('/api/v1/conversations', { ...init, body: { type: 'direct', participant_id: participantId } })),
+    createSelf: () => data((init) => client.POST('/api/v1/conversations', { ...init, body: { type: 'self' } })),
     createGroup: (familyId: string, title: string, participantIds: string[]) =>
-      data<Conversation>('POST', '/conversations', { type: 'group', family_id: familyId, title, participant_ids: participantIds }),
+      data((init) =>
+        client.POST('/api/v1/conversations', { ...init, body: { type: 'group', family_id: familyId, title, participant_ids: participantIds } }),
+      ),
     updateConversation: (conversationId: string, body: { hidden?: boolean; title?: string }) =>
-      data<Conversation>('PATCH', `/conversations/${id(conversationId)}`, body),
+      data((init) => client.PATCH('/api/v1/conversations/{id}', { ...init, ...path({ id: conversationId }), body })),
     /** A page of messages, ascending by seq: the latest, or those before/after a seq. */
     messages: async (conversationId: string, cursor: { before?: number; after?: number; limit?: number } = {}): Promise<MessagePage> => {
-      const query = new URLSearchParams();
-      if (cursor.limit !== undefined) query.set('limit', String(cursor.limit));
-      if (cursor.before !== undefined) query.set('before', String(cursor.before));
-      if (cursor.after !== undefined) query.set('after', String(cursor.after));
-      const qs = query.toString();
-      const page = await request<Message[]>('GET', `/conversations/${id(conversationId)}/messages${qs ? `?${qs}` : ''}`);
+      const query = { limit: cursor.limit, before: cursor.before, after: cursor.after };
+      const page = await envelope((init) => client.GET('/api/v1/conversations/{id}/messages', { ...init, params: { path: { id: conversationId }, query } }));
       return { messages: page.data, hasMore: page.meta.page?.has_more ?? false };
     },
     sendMessage: (conversationId: string, body: string, clientId?: string) =>
-      data<Message>('POST', `/conversations/${id(conversationId)}/messages`, { body, ...(clientId ? { client_id: clientId } : {}) }),
+      data((init) =>
+        client.POST('/api/v1/conversations/{id}/messages', { ...init, ...path({ id: conversationId }), body: { body, ...(clientId ? { client_id: clientId } : {}) } }),
+      ),
     editMessage: (conversationId: string, messageId: string, body: string) =>
-      data<Message>('PATCH', `/conversations/${id(conversationId)}/messages/${id(messageId)}`, { body }),
+      data((init) =>
+        client.PATCH('/api/v1/conversations/{id}/messages/{message_id}', { ...init, ...path({ id: conversationId, message_id: messageId }), body: { body } }),
+      ),
     deleteMessage: (conversationId: string, messageId: string) =>
-      data<void>('DELETE', `/conversations/${id(conversationId)}/messages/${id(messageId)}`),
-    markRead: (conversationId: string, seq: number) => data<{ seq: number }>('POST', `/conversations/${id(conversationId)}/read`, { seq }),
-    branding: () => data<Branding>('GET', '/branding'),
-    theme: (themeId: string) => data<Theme>('GET', `/themes/${id(themeId)}`),
+      none((init) => client.DELETE('/api/v1/conversations/{id}/messages/{message_id}', { ...init, ...path({ id: conversationId, message_id: messageId }) })),
+    markRead: (conversationId: string, seq: number) =>
+      data((init) => client.POST('/api/v1/conversations/{id}/read', { ...init, ...path({ id: conversationId }), body: { seq } })),
+    branding: () => data((init) => client.GET('/api/v1/branding', init)),
+    theme: (themeId: string) => data((init) => client.GET('/api/v1/themes/{id}', { ...init, ...path({ id: themeId }) })),
   };
 }
 
 /** The API client {@link createApi} returns. */
 export type Api = ReturnType<typeof createApi>;
+
+// An error answer as ApiError: the envelope's code and message, or a code from the status when there is no envelope.
+function failure(response: Response, body: unknown): ApiError {
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: Record<string, unknown> } } | undefined)?.error;
+  if (error && typeof error.code === 'string' && typeof error.message === 'string') {
+    return new ApiError(error.code as ApiErrorCode, response.status, error.message, error.details);
+  }
+  return new ApiError(response.ok ? 'internal' : statusCode(response.status), response.status, `Unexpected answer from the server (HTTP ${response.status}).`);
+}
 
 function statusCode(status: number): ApiErrorCode {
   const codes: Record<number, ApiErrorCode> = {

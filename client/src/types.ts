@@ -2,7 +2,7 @@
  * Object types of the Famichat API, taken from the generated OpenAPI types (`api-types.ts`).
  * @module
  */
-import type { components } from './api-types.js';
+import type { components, paths } from './api-types.js';
 
 type Schemas = components['schemas'];
 /** A user as others see them. */
@@ -35,14 +35,9 @@ export type Branding = Schemas['Branding'];
 export type Meta = Schemas['Meta'];
 /** A family role. */
 export type Role = Member['role'];
-/** What login, register and setup return. */
-export interface AuthResult {
-  user: Me | User;
-  token: string;
-  session_id?: string;
-  family?: Family;
-}
-/** A page of messages and its paging info. */
+/** What login returns (register and setup add the family), as the OpenAPI document describes it. */
+export type AuthResult = paths['/api/v1/auth/login']['post']['responses'][200]['content']['application/json']['data'];
+/** The SDK's own shape of a page of messages (not an API object): the messages and whether more exist. */
 export interface MessagePage {
   messages: Message[];
   hasMore: boolean;

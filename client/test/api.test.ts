@@ -5,13 +5,15 @@ const meta = { request_id: 'r', trace_id: '0'.repeat(32), duration_ms: 1 };
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
+// Records each Request openapi-fetch makes as url + init (headers as a plain object, body as text).
 function recording(respond: (url: string, init: RequestInit) => Response | Promise<Response>) {
   const calls: Array<{ url: string; init: RequestInit }> = [];
-  const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    calls.push({ url, init: init ?? {} });
-    return respond(url, init ?? {});
-  }) as typeof fetch;
+  const fetchImpl = async (request: Request) => {
+    const body = await request.text();
+    const init: RequestInit = { method: request.method, headers: Object.fromEntries(request.headers), ...(body ? { body } : {}) };
+    calls.push({ url: request.url, init });
+    return respond(request.url, init);
+  };
   return { calls, fetchImpl };
 }
 
@@ -31,7 +33,7 @@ describe('createApi', () => {
     const { fetchImpl } = recording(() =>
       json(422, { error: { code: 'validation_failed', message: 'The request is not valid.', details: { fields: { username: 'too short' } } }, meta }),
     );
-    const api = createApi({ fetch: fetchImpl });
+    const api = createApi({ baseUrl: 'http://h', fetch: fetchImpl });
     const error = await api.login({ username: 'a', password: 'b' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ code: 'validation_failed', status: 422, message: 'The request is not valid.' });
@@ -42,7 +44,7 @@ describe('createApi', () => {
     let ended = 0;
     const { fetchImpl } = recording(() => json(401, { error: { code: 'unauthorized', message: 'no' }, meta }));
     let token: string | null = null;
-    const api = createApi({ fetch: fetchImpl, getToken: () => token, onUnauthorized: () => ended++ });
+    const api = createApi({ baseUrl: 'http://h', fetch: fetchImpl, getToken: () => token, onUnauthorized: () => ended++ });
     await expect(api.login({ username: 'a', password: 'b' })).rejects.toMatchObject({ code: 'unauthorized' });
     expect(ended).toBe(0);
     token = 'old';
@@ -52,18 +54,20 @@ describe('createApi', () => {
 
   it('returns paging info with message pages and builds the keyset query', async () => {
     const { calls, fetchImpl } = recording(() => json(200, { data: [{ seq: 4 }], meta: { ...meta, page: { has_more: true, first_seq: 4, last_seq: 4 } } }));
-    const page = await createApi({ fetch: fetchImpl }).messages('c1', { before: 5, limit: 1 });
+    const page = await createApi({ baseUrl: 'http://h', fetch: fetchImpl }).messages('c1', { before: 5, limit: 1 });
     expect(page).toEqual({ messages: [{ seq: 4 }], hasMore: true });
-    expect(calls[0]!.url).toBe('/api/v1/conversations/c1/messages?limit=1&before=5');
+    expect(calls[0]!.url).toBe('http://h/api/v1/conversations/c1/messages?limit=1&before=5');
   });
 
   it('maps 204, network failures and non-JSON errors', async () => {
-    const ok = createApi({ fetch: recording(() => new Response(null, { status: 204 })).fetchImpl });
+    const ok = createApi({ baseUrl: 'http://h', fetch: recording(() => new Response(null, { status: 204 })).fetchImpl });
     await expect(ok.logout()).resolves.toBeUndefined();
-    const down = createApi({ fetch: (() => Promise.reject(new TypeError('Failed to fetch'))) });
+    const down = createApi({ baseUrl: 'http://h', fetch: (() => Promise.reject(new TypeError('Failed to fetch'))) });
     await expect(down.me()).rejects.toMatchObject({ code: 'network', status: 0 });
-    const proxy = createApi({ fetch: recording(() => new Response('<html>Bad gateway</html>', { status: 503 })).fetchImpl });
+    const proxy = createApi({ baseUrl: 'http://h', fetch: recording(() => new Response('<html>Bad gateway</html>', { status: 503 })).fetchImpl });
     await expect(proxy.me()).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+    const broken = createApi({ baseUrl: 'http://h', fetch: recording(() => new Response('not json', { status: 200 })).fetchImpl });
+    await expect(broken.me()).rejects.toMatchObject({ code: 'internal', status: 200 });
   });
 
   it('lists, withdraws and previews invites on their paths', async () => {
@@ -72,16 +76,16 @@ describe('createApi', () => {
     const { calls, fetchImpl } = recording((url, init) =>
       init.method === 'DELETE' ? new Response(null, { status: 204 }) : json(200, { data: url.includes('/invites/fci') ? preview : open, meta }),
     );
-    const api = createApi({ fetch: fetchImpl, getToken: () => 'tok' });
+    const api = createApi({ baseUrl: 'http://h', fetch: fetchImpl, getToken: () => 'tok' });
     expect(await api.invites('f/1')).toEqual(open);
     await expect(api.revokeInvite('f1', 'i/1')).resolves.toBeUndefined();
     expect(await api.previewInvite('fci_a/b')).toEqual(preview);
     expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
-      'GET /api/v1/families/f%2F1/invites',
-      'DELETE /api/v1/families/f1/invites/i%2F1',
-      'GET /api/v1/invites/fci_a%2Fb',
+      'GET http://h/api/v1/families/f%2F1/invites',
+      'DELETE http://h/api/v1/families/f1/invites/i%2F1',
+      'GET http://h/api/v1/invites/fci_a%2Fb',
     ]);
-    const gone = createApi({ fetch: recording(() => json(410, { error: { code: 'gone', message: 'used' }, meta })).fetchImpl });
+    const gone = createApi({ baseUrl: 'http://h', fetch: recording(() => json(410, { error: { code: 'gone', message: 'used' }, meta })).fetchImpl });
     await expect(gone.previewInvite('fci_x')).rejects.toMatchObject({ code: 'gone', status: 410 });
   });
 });

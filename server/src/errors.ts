@@ -4,20 +4,24 @@
  * @module
  */
 
-/** Every error code of the API contract. */
-export type ErrorCode =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'no_shared_family'
-  | 'not_found'
-  | 'conflict'
-  | 'gone'
-  | 'payload_too_large'
-  | 'validation_failed'
-  | 'rate_limited'
-  | 'internal'
-  | 'unavailable';
+/** Every error code of the API contract, in one list: the type and the OpenAPI enum both derive from it. */
+export const ERROR_CODES = [
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'no_shared_family',
+  'not_found',
+  'conflict',
+  'gone',
+  'payload_too_large',
+  'validation_failed',
+  'rate_limited',
+  'internal',
+  'unavailable',
+] as const;
+
+/** An error code of the API contract. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** A failure the caller can act on: a code from the contract, a human message and optional details. */
 export class AppError extends Error {

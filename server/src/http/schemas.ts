@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Type } from 'typebox';
+import { ERROR_CODES } from '../errors.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Id = Type.String({ format: 'uuid' });
@@ -36,7 +37,7 @@ export const envelope = <T extends TSchema>(data: T) =>
 export const ErrorEnvelope = Type.Object(
   {
     error: Type.Object({
-      code: Type.String({ description: 'snake_case error code from the contract' }),
+      code: Type.Enum(ERROR_CODES, { type: 'string', description: 'snake_case error code from the contract' }),
       message: Type.String(),
       details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     }),
