@@ -17,6 +17,7 @@ import { addMember, familyConversation, setupInstance } from './helpers/fixtures
 import { connect, joinChannel } from './helpers/phoenix.js';
 import type { TcpProxy } from './helpers/tcp-proxy.js';
 import { startTcpProxy, viaProxy } from './helpers/tcp-proxy.js';
+import { until } from './helpers/wait.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `famichat-faults-${randomBytes(6).toString('hex')}:`;
@@ -36,15 +37,6 @@ let group: string;
 const sockets: Socket[] = [];
 /** The subscribers of the group conversation, kept for the second test. */
 const quiet: { onA?: Awaited<ReturnType<typeof subscriber>>; onB?: Awaited<ReturnType<typeof subscriber>> } = {};
-
-/** Waits until `check` holds, polling (an outage is observed, not slept through). */
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** A socket joined to a message topic, recording the seqs of the new_msg events it receives. */
 async function subscriber(url: string, person: Person, topic: string) {

@@ -10,7 +10,8 @@ import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
 import { addMember, createFamily, familyConversation, setupInstance } from './helpers/fixtures.js';
 import type { Raw } from './helpers/frames.js';
-import { Queue, raw as openRaw, socketUrl } from './helpers/frames.js';
+import { raw as openRaw, socketUrl } from './helpers/frames.js';
+import { Queue } from './helpers/wait.js';
 import { connect, push } from './helpers/phoenix.js';
 
 let t: TestApp;

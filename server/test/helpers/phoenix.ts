@@ -2,6 +2,7 @@
 import type { Channel, Socket as SocketType } from 'phoenix';
 import { Socket } from 'phoenix';
 import { WebSocket } from 'ws';
+import { Queue } from './wait.js';
 
 /** A connected phoenix Socket. */
 export async function connect(url: string, token: string, options: Record<string, unknown> = {}): Promise<SocketType> {
@@ -47,26 +48,9 @@ export function push(channel: Channel, event: string, payload: object = {}): Pro
   });
 }
 
-/** Collects a channel's events of one name; `next()` waits for the next one. */
-export function collect(channel: Channel, event: string) {
-  const received: any[] = [];
-  const waiters: ((value: any) => void)[] = [];
-  channel.on(event, (payload: unknown) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(payload);
-    else received.push(payload);
-  });
-  return {
-    received,
-    next(timeoutMs = 5000): Promise<any> {
-      if (received.length > 0) return Promise.resolve(received.shift());
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-        waiters.push((value) => {
-          clearTimeout(timer);
-          resolve(value);
-        });
-      });
-    },
-  };
+/** Collects a channel's events of one name into a {@link Queue}: `next()` takes the next one, `received` is what is not taken. */
+export function collect(channel: Channel, event: string): Queue<any> {
+  const queue = new Queue<any>();
+  channel.on(event, (payload: unknown) => queue.push(payload));
+  return queue;
 }
