@@ -153,6 +153,11 @@ describe('presence on family topics', () => {
       (error: { response?: unknown }) => error.response,
     );
     expect(again).toEqual({ reason: 'not_found' });
+    // Barrier: a marker member joins and is removed after all of the above; theirs must be the next events.
+    const marker = await addMember(t, admin, familyId, 'member', 'Marker');
+    expect((await joinedEvents.next()).user.id).toBe(marker.id);
+    expect((await t.as(admin.token).delete(`/api/v1/families/${familyId}/members/${marker.id}`)).status).toBe(204);
+    expect((await leftEvents.next()).user.id).toBe(marker.id);
     // No other member_joined/member_left arrived meanwhile.
     expect(joinedEvents.received).toEqual([]);
     expect(leftEvents.received).toEqual([]);
