@@ -1,7 +1,7 @@
 // The Hub of a node on a real Redis bus (reached through a TCP proxy the test cuts) and the real database:
 // each new_msg seq reaches the listeners once, whatever the order and repeats, and after a bus outage the
 // messages another node published meanwhile are re-read from the database and delivered in seq order, once.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus, BusEvent } from '../src/bus/bus.js';
 import { createRedisBus } from '../src/bus/redis.js';
@@ -12,11 +12,10 @@ import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
 import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
 import type { TcpProxy } from './helpers/tcp-proxy.js';
-import { startTcpProxy, viaProxy } from './helpers/tcp-proxy.js';
+import { REDIS_URL, proxiedRedis, runPrefix } from './helpers/redis.js';
 import { Queue, until } from './helpers/wait.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `famichat-hub-${randomBytes(6).toString('hex')}:`;
+const prefix = runPrefix('hub');
 
 let proxy: TcpProxy;
 let hubBus: Bus;
@@ -31,9 +30,9 @@ let group: string;
 const stops: (() => void)[] = [];
 
 beforeAll(async () => {
-  const redis = new URL(REDIS_URL);
-  proxy = await startTcpProxy(redis.hostname, Number(redis.port || 6379));
-  hubBus = await createRedisBus(viaProxy(REDIS_URL, proxy), { prefix });
+  let viaProxy: string;
+  ({ proxy, url: viaProxy } = await proxiedRedis());
+  hubBus = await createRedisBus(viaProxy, { prefix });
   other = await createRedisBus(REDIS_URL, { prefix });
   t = await startTestApp({}, { bus: hubBus });
   hub = t.realtime.hub;

@@ -3,8 +3,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { Socket } from 'phoenix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './helpers/ports.js';
@@ -15,12 +13,12 @@ import { watchFamily as watchPresence } from './helpers/presence.js';
 import type { Started } from './helpers/process.js';
 import { callServer, startServer, stopProcesses } from './helpers/process.js';
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
+import { REDIS_URL, connectRedis, runPrefix } from './helpers/redis.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** A node silent this long is forgotten (checked every third of it); shortened from the 15 s default to keep the test quick. */
 const NODE_TIMEOUT_MS = 3_000;
 /** A bus prefix of this run's own, so another run on the same Redis never shares its nodes' events. */
-const REDIS_PREFIX = `famichat-multinode-${randomBytes(6).toString('hex')}:`;
+const REDIS_PREFIX = runPrefix('multinode');
 
 interface Node {
   name: string;
@@ -101,20 +99,7 @@ async function open(node: Node, person: Person): Promise<Socket> {
 const watchFamily = (socket: Socket) => watchPresence(socket, familyId);
 
 beforeAll(async () => {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    await probe.ping();
-  } catch (error) {
-    throw new Error(
-      `Redis is not reachable at ${REDIS_URL} (${String(error)}): the multi-node tests need a running Redis ` +
-        '(scripts/services.sh starts it; install it with apt-get install -y redis-server).',
-      { cause: error },
-    );
-  } finally {
-    probe.disconnect();
-  }
+  (await connectRedis('the multi-node tests')).disconnect();
   db = await createTestDatabase();
   if (!db.url) throw new Error('the multi-node tests need PostgreSQL (two processes cannot share an embedded PGlite database)');
   dataDir = mkdtempSync(join(tmpdir(), 'famichat-multinode-'));

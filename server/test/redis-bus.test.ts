@@ -9,28 +9,16 @@ import { startProcess, stopProcesses } from './helpers/process.js';
 import { Queue, until } from './helpers/wait.js';
 import type { Bus, BusEvent } from '../src/bus/bus.js';
 import { createRedisBus, throttledPublishErrors } from '../src/bus/redis.js';
+import { REDIS_URL, connectRedis, runPrefix } from './helpers/redis.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** A prefix of this run's own, so parallel runs and other test files never see each other's events. */
-const prefix = `famichat-test-${randomBytes(6).toString('hex')}:`;
+const prefix = runPrefix('test');
 
 let admin: Redis;
 const buses: Bus[] = [];
 
 beforeAll(async () => {
-  admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  admin.on('error', () => undefined);
-  try {
-    await admin.connect();
-    await admin.ping();
-  } catch (error) {
-    admin.disconnect();
-    throw new Error(
-      `Redis is not reachable at ${REDIS_URL} (${String(error)}): the Redis bus tests need a running Redis ` +
-        '(scripts/services.sh starts it; install it with apt-get install -y redis-server).',
-      { cause: error },
-    );
-  }
+  admin = await connectRedis('the Redis bus tests');
 });
 afterAll(async () => {
   for (const bus of buses) await bus.close();

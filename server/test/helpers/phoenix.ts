@@ -22,13 +22,23 @@ export async function connect(url: string, token: string, options: Record<string
   return socket;
 }
 
-/** Joins a channel; resolves with the ok response or rejects with the error response. */
-export function joinChannel(socket: SocketType, topic: string, params: object = {}): Promise<{ channel: Channel; response: any }> {
+/**
+ * Joins a channel; resolves with the ok response or rejects with the error response. `events` get a {@link Queue}
+ * each (`on(event)`), attached before the join so nothing is missed.
+ */
+export function joinChannel(
+  socket: SocketType,
+  topic: string,
+  params: object = {},
+  events: string[] = [],
+): Promise<{ channel: Channel; response: any; on(event: string): Queue<any> }> {
   const channel = socket.channel(topic, params);
+  const queues = new Map(events.map((event) => [event, collect(channel, event)]));
+  const on = (event: string) => queues.get(event)!;
   return new Promise((resolve, reject) => {
     channel
       .join()
-      .receive('ok', (response: unknown) => resolve({ channel, response }))
+      .receive('ok', (response: unknown) => resolve({ channel, response, on }))
       .receive('error', (response: unknown) => {
         channel.leave();
         reject(Object.assign(new Error(`join refused: ${JSON.stringify(response)}`), { response }));
