@@ -42,10 +42,7 @@ afterAll(async () => {
 async function sendAndWatch(body: string) {
   const sent = await push(channel, 'new_msg', { body });
   expect(sent.status).toBe('ok');
-  for (;;) {
-    const update = await updates.next();
-    if (update.conversation.latest_message_seq === sent.response.message.seq) return update.conversation;
-  }
+  return (await updates.next((update) => update.conversation.latest_message_seq === sent.response.message.seq)).conversation;
 }
 
 it('announces the group as GET shows it', async () => {

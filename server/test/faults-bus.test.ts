@@ -1,7 +1,6 @@
 // Bus outage: two nodes on one database, each reaching Redis through a TCP proxy that the test cuts and
 // restores. While cut, the sender's node still delivers to its own sockets; once Redis is back, each node
 // re-reads what its subscribers missed from the database, so everyone gets every message once, in seq order.
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
 import type { Socket } from 'phoenix';
@@ -16,10 +15,10 @@ import type { Person } from './helpers/fixtures.js';
 import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
 import { connect, joinChannel } from './helpers/phoenix.js';
 import type { TcpProxy } from './helpers/tcp-proxy.js';
-import { startTcpProxy, viaProxy } from './helpers/tcp-proxy.js';
+import { proxiedRedis, runPrefix } from './helpers/redis.js';
+import { until } from './helpers/wait.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `famichat-faults-${randomBytes(6).toString('hex')}:`;
+const prefix = runPrefix('faults');
 
 let proxy: TcpProxy;
 let a: TestApp;
@@ -36,15 +35,6 @@ let group: string;
 const sockets: Socket[] = [];
 /** The subscribers of the group conversation, kept for the second test. */
 const quiet: { onA?: Awaited<ReturnType<typeof subscriber>>; onB?: Awaited<ReturnType<typeof subscriber>> } = {};
-
-/** Waits until `check` holds, polling (an outage is observed, not slept through). */
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** A socket joined to a message topic, recording the seqs of the new_msg events it receives. */
 async function subscriber(url: string, person: Person, topic: string) {
@@ -79,11 +69,11 @@ async function sendVia(app: FastifyInstance, person: Person, conversationId: str
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 beforeAll(async () => {
-  const redis = new URL(REDIS_URL);
-  proxy = await startTcpProxy(redis.hostname, Number(redis.port || 6379));
-  const busA = await createRedisBus(viaProxy(REDIS_URL, proxy), { prefix });
+  let viaProxy: string;
+  ({ proxy, url: viaProxy } = await proxiedRedis());
+  const busA = await createRedisBus(viaProxy, { prefix });
   a = await startTestApp({}, { bus: busA });
-  busB = await createRedisBus(viaProxy(REDIS_URL, proxy), { prefix });
+  busB = await createRedisBus(viaProxy, { prefix });
   ({ app: b } = await buildApp({ config: a.config, database: a.db.database, bus: busB }));
   await b.ready();
   wsA = await a.listen();

@@ -2,28 +2,26 @@
 // clients and is killed with SIGKILL mid-burst, then restarted; the clients resend everything that was not
 // acknowledged. Every acknowledged message is stored exactly once (with the seq it was acknowledged with),
 // nothing is duplicated and the seqs stay contiguous.
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './helpers/ports.js';
 import { rows } from '../src/db/connect.js';
 import type { TestDatabase } from './helpers/db.js';
 import { createTestDatabase } from './helpers/db.js';
+import type { Started } from './helpers/process.js';
+import { callServer, startServer, stopProcesses } from './helpers/process.js';
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const CLIENTS = 4;
 const PER_CLIENT = 60;
 const BURST = 6;
 
 interface Node {
-  child: ChildProcess;
+  child: Started['child'];
   http: string;
-  exited: Promise<void>;
+  exited: Promise<unknown>;
 }
 
 interface Person {
@@ -31,70 +29,30 @@ interface Person {
   token: string;
 }
 
-const children: ChildProcess[] = [];
 let db: TestDatabase;
 let dataDir: string;
 let port: number;
 
 /** Starts the server process and resolves once it logs that it is listening. */
 async function startNode(): Promise<Node> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: db.url!,
-      REDIS_URL: '',
-      LOG_LEVEL: 'info',
-      FAMICHAT_DATA_DIR: dataDir,
-      FAMICHAT_SEND_BURST: '10000',
-      FAMICHAT_SEND_PER_MINUTE: '100000',
-      FAMICHAT_LOGIN_LIMIT_PER_IP: '100000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await startServer({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: db.url!,
+    REDIS_URL: '',
+    LOG_LEVEL: 'info',
+    FAMICHAT_DATA_DIR: dataDir,
+    FAMICHAT_SEND_BURST: '10000',
+    FAMICHAT_SEND_PER_MINUTE: '100000',
+    FAMICHAT_LOGIN_LIMIT_PER_IP: '100000',
   });
-  children.push(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within 30 s:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Famichat is listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited (${code ?? signal}) before listening:\n${output}`));
-    });
-  });
-  return { child, http: `http://127.0.0.1:${port}`, exited };
+  return { child: server.child, http: `http://127.0.0.1:${port}`, exited: server.exited };
 }
 
-async function api(node: Node, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${node.http}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-function killAll(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-process.on('exit', killAll);
+/** A JSON request to a node; returns status and parsed body. */
+const api = (node: Node, method: string, path: string, token?: string, body?: unknown) => callServer(node.http, method, path, token, body);
 
 beforeAll(async () => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the server first (npm run build)`);
   db = await createTestDatabase();
   if (!db.url) throw new Error('the crash test needs PostgreSQL (a killed process cannot share an embedded PGlite database)');
   dataDir = mkdtempSync(join(tmpdir(), 'famichat-crash-'));
@@ -102,7 +60,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  killAll();
+  await stopProcesses();
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });

@@ -19,6 +19,7 @@ import { addMember, familyConversation, setupInstance } from './helpers/fixtures
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
 import type { TcpProxy } from './helpers/tcp-proxy.js';
 import { startTcpProxy, viaProxy } from './helpers/tcp-proxy.js';
+import { until } from './helpers/wait.js';
 
 const POOL_SIZE = 5;
 
@@ -32,15 +33,6 @@ let admin: Person;
 let bob: Person;
 let conv: string;
 const sockets: Socket[] = [];
-
-/** Waits until `check` holds, polling. */
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function call(method: string, path: string, token?: string, body?: unknown) {
   const res = await app.inject({

@@ -12,6 +12,7 @@ import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
 import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
+import { until } from './helpers/wait.js';
 
 const BURST = 5;
 
@@ -22,14 +23,6 @@ let bob: Person;
 let carol: Person;
 let conv: string;
 const sockets: Socket[] = [];
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const send = (person: Person, clientId: string) =>
   t.as(person.token).post(`/api/v1/conversations/${conv}/messages`, { body: `message ${clientId}`, client_id: clientId });

@@ -1,35 +1,30 @@
 // Two real server processes (the compiled server, `node server/dist/main.js`) on one PostgreSQL and one
 // Redis: messages, conversation updates and presence cross nodes, and a crashed node's users go offline.
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import type { Channel, Socket } from 'phoenix';
-import { Presence as ClientPresence } from 'phoenix';
+import type { Socket } from 'phoenix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { freePort } from './helpers/ports.js';
 import type { TestDatabase } from './helpers/db.js';
 import { createTestDatabase } from './helpers/db.js';
+import { raw, socketUrl, upgradeOutcome } from './helpers/frames.js';
+import { watchFamily as watchPresence } from './helpers/presence.js';
+import type { Started } from './helpers/process.js';
+import { callServer, startServer, stopProcesses } from './helpers/process.js';
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
+import { REDIS_URL, connectRedis, runPrefix } from './helpers/redis.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 /** A node silent this long is forgotten (checked every third of it); shortened from the 15 s default to keep the test quick. */
 const NODE_TIMEOUT_MS = 3_000;
 /** A bus prefix of this run's own, so another run on the same Redis never shares its nodes' events. */
-const REDIS_PREFIX = `famichat-multinode-${randomBytes(6).toString('hex')}:`;
+const REDIS_PREFIX = runPrefix('multinode');
 
 interface Node {
   name: string;
-  child: ChildProcess;
+  child: Started['child'];
   http: string;
   ws: string;
-  output(): string;
 }
 
 interface Person {
@@ -37,7 +32,6 @@ interface Person {
   token: string;
 }
 
-const nodes: Node[] = [];
 const sockets: Socket[] = [];
 let db: TestDatabase | undefined;
 let dataDir: string | undefined;
@@ -52,9 +46,8 @@ let conv: string;
 /** Starts one server process and resolves once it logs that it is listening. */
 async function startNode(name: string, databaseUrl: string): Promise<Node> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
+  const server = await startServer(
+    {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl,
@@ -67,43 +60,13 @@ async function startNode(name: string, databaseUrl: string): Promise<Node> {
       FAMICHAT_SEND_PER_MINUTE: '100000',
       FAMICHAT_PRESENCE_NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const node: Node = { name, child, http: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}/socket`, output: () => output };
-  nodes.push(node);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node ${name} did not start within 30 s:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Famichat is listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`node ${name} exited (${code ?? signal}) before listening:\n${output}`));
-    });
-  });
-  return node;
+    { name: `node ${name}` },
+  );
+  return { name, child: server.child, http: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}/socket` };
 }
 
 /** A JSON request to a node; returns status and parsed body. */
-async function api(node: Node, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${node.http}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const api = (node: Node, method: string, path: string, token?: string, body?: unknown) => callServer(node.http, method, path, token, body);
 
 /** Registers a new member of the family through `node`'s HTTP API. */
 async function addMember(node: Node, name: string): Promise<Person> {
@@ -126,80 +89,17 @@ async function login(node: Node, username: string): Promise<Person & { sessionId
   return { id: res.body.data.user.id, token: res.body.data.token, sessionId: res.body.data.session_id };
 }
 
-/** A raw socket of `person` on `node` and a promise of its close code. */
-async function rawSocket(node: Node, person: Person): Promise<{ ws: WebSocket; closed: Promise<number> }> {
-  const ws = new WebSocket(`${node.ws}/websocket?vsn=2.0.0&token=${person.token}`);
-  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { ws, closed };
-}
-
 async function open(node: Node, person: Person): Promise<Socket> {
   const socket = await connect(node.ws, person.token);
   sockets.push(socket);
   return socket;
 }
 
-/** Joins `family:<id>` with the client's Presence; `until` waits for the user-id list to satisfy a test. */
-async function watchFamily(socket: Socket) {
-  const channel: Channel = socket.channel(`family:${familyId}`, {});
-  const presence = new ClientPresence(channel);
-  const users = () => new Map(presence.list((key: string, p: { metas: any[] }) => [key, p.metas] as const));
-  const checks = new Set<() => void>();
-  presence.onSync(() => {
-    for (const check of [...checks]) check();
-  });
-  await new Promise<void>((resolve, reject) => {
-    channel
-      .join()
-      .receive('ok', () => resolve())
-      .receive('error', (response: unknown) => reject(new Error(`join refused: ${JSON.stringify(response)}`)))
-      .receive('timeout', () => reject(new Error('join timeout')));
-  });
-  const until = (test: (u: Map<string, any[]>) => boolean, timeoutMs = 5000) =>
-    new Promise<Map<string, any[]>>((resolve, reject) => {
-      const check = () => {
-        if (!test(users())) return;
-        checks.delete(check);
-        clearTimeout(timer);
-        resolve(users());
-      };
-      const timer = setTimeout(() => {
-        checks.delete(check);
-        reject(new Error(`presence never matched; last list: ${JSON.stringify([...users()])}`));
-      }, timeoutMs);
-      checks.add(check);
-      check();
-    });
-  return { channel, users, until };
-}
-
-function killAll(): void {
-  for (const socket of sockets) socket.disconnect();
-  for (const node of nodes) if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill('SIGKILL');
-}
-// Even if the test process itself goes down, no server is left running.
-process.on('exit', killAll);
+/** Joins the family topic with the client's Presence. */
+const watchFamily = (socket: Socket) => watchPresence(socket, familyId);
 
 beforeAll(async () => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the server first (npm run build)`);
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    await probe.ping();
-  } catch (error) {
-    throw new Error(
-      `Redis is not reachable at ${REDIS_URL} (${String(error)}): the multi-node tests need a running Redis ` +
-        '(scripts/services.sh starts it; install it with apt-get install -y redis-server).',
-      { cause: error },
-    );
-  } finally {
-    probe.disconnect();
-  }
+  (await connectRedis('the multi-node tests')).disconnect();
   db = await createTestDatabase();
   if (!db.url) throw new Error('the multi-node tests need PostgreSQL (two processes cannot share an embedded PGlite database)');
   dataDir = mkdtempSync(join(tmpdir(), 'famichat-multinode-'));
@@ -220,14 +120,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  killAll();
-  await Promise.all(
-    nodes.map((node) =>
-      node.child.exitCode !== null || node.child.signalCode !== null
-        ? Promise.resolve()
-        : new Promise((resolve) => node.child.once('exit', resolve)),
-    ),
-  );
+  for (const socket of sockets) socket.disconnect();
+  await stopProcesses();
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
@@ -296,7 +190,7 @@ describe('two server nodes on one PostgreSQL and one Redis', () => {
     const frank = await addMember(a, 'frank');
     const phone = await login(a, 'frank');
     const laptop = await login(b, 'frank');
-    const phoneOnB = await rawSocket(b, phone);
+    const phoneOnB = await raw(b.ws, phone.token);
     const laptopOnB = await open(b, laptop);
     const notes = (await api(b, 'POST', '/api/v1/conversations', laptop.token, { type: 'self' })).body.data.id as string;
     const channel = await joinChannel(laptopOnB, `message:self:${notes}`);
@@ -305,11 +199,9 @@ describe('two server nodes on one PostgreSQL and one Redis', () => {
 
     const revoked = await api(a, 'DELETE', `/api/v1/me/sessions/${phone.sessionId}`, frank.token);
     expect(revoked.status).toBe(204);
-    expect(await phoneOnB.closed).toBe(1008);
+    expect((await phoneOnB.closed).code).toBe(1008);
     expect((await api(b, 'GET', '/api/v1/me', phone.token)).status).toBe(401);
-    const refused = new WebSocket(`${b.ws}/websocket?vsn=2.0.0&token=${phone.token}`);
-    const status = await new Promise<number | undefined>((resolve) => refused.once('unexpected-response', (_req, res) => resolve(res.statusCode)));
-    expect(status).toBe(403);
+    expect((await upgradeOutcome(socketUrl(b.ws, phone.token))).status).toBe(403);
     // The laptop's session on the same node is untouched.
     const sent = await push(channel.channel, 'new_msg', { body: 'still here' });
     expect(sent.status).toBe('ok');

@@ -1,7 +1,6 @@
 // Family topics on one node: Phoenix Presence as the official client sees it, member_joined/member_left,
 // coalesced diffs, and the Presence tracker itself (node heartbeats, sweep, sync between nodes).
-import type { Channel, Socket } from 'phoenix';
-import { Presence as ClientPresence } from 'phoenix';
+import type { Socket } from 'phoenix';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from '../src/bus/bus.js';
 import { createLocalBus } from '../src/bus/bus.js';
@@ -12,6 +11,8 @@ import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
 import { addMember, outsider, setupInstance } from './helpers/fixtures.js';
 import { collect, connect, joinChannel } from './helpers/phoenix.js';
+import { watchFamily as watchPresence } from './helpers/presence.js';
+import { Changes, until } from './helpers/wait.js';
 
 const WINDOW_MS = 200;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -36,64 +37,12 @@ async function open(person: Person): Promise<Socket> {
   return socket;
 }
 
-interface Watched {
-  channel: Channel;
-  presence: ClientPresence;
-  /** Every presence_diff payload received, in order. */
-  diffs: any[];
-  /** user id -> metas, from the client's Presence. */
-  users(): Map<string, any[]>;
-  /** Resolves once the client's presence list satisfies `test` (checked on every sync). */
-  until(test: (users: Map<string, any[]>) => boolean, timeoutMs?: number): Promise<Map<string, any[]>>;
-}
-
-/** Joins `family:<id>` with the client's own Presence attached before the join. */
-async function watchFamily(socket: Socket, id = familyId): Promise<Watched> {
-  const channel = socket.channel(`family:${id}`, {});
-  const presence = new ClientPresence(channel);
-  const diffs: any[] = [];
-  channel.on('presence_diff', (diff: unknown) => {
-    diffs.push(diff);
-  });
-  const users = () => new Map(presence.list((key: string, p: { metas: any[] }) => [key, p.metas] as const));
-  const checks = new Set<() => void>();
-  presence.onSync(() => {
-    for (const check of [...checks]) check();
-  });
-  await new Promise<void>((resolve, reject) => {
-    channel
-      .join()
-      .receive('ok', () => resolve())
-      .receive('error', (response: unknown) => reject(new Error(`join refused: ${JSON.stringify(response)}`)))
-      .receive('timeout', () => reject(new Error('join timeout')));
-  });
-  const until = (test: (u: Map<string, any[]>) => boolean, timeoutMs = 5000) =>
-    new Promise<Map<string, any[]>>((resolve, reject) => {
-      const check = () => {
-        const now = users();
-        if (!test(now)) return;
-        checks.delete(check);
-        clearTimeout(timer);
-        resolve(now);
-      };
-      const timer = setTimeout(() => {
-        checks.delete(check);
-        reject(new Error(`presence never matched; last list: ${JSON.stringify([...users()])}`));
-      }, timeoutMs);
-      checks.add(check);
-      check();
-    });
-  return { channel, presence, diffs, users, until };
-}
+/** Joins `family:<id>` (the test family by default) with the client's own Presence attached before the join. */
+const watchFamily = (socket: Socket, id = familyId) => watchPresence(socket, id);
 
 /** Waits until the server has cleaned up every socket but `expected` of them (closes are asynchronous). */
-async function serverSockets(expected: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (t.realtime.connections.size !== expected) {
-    if (Date.now() > deadline) throw new Error(`${t.realtime.connections.size} sockets still open, expected ${expected}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const serverSockets = (expected: number) =>
+  until(`${expected} server sockets (${t.realtime.connections.size} open)`, () => t.realtime.connections.size === expected, 5000, 10);
 
 describe('presence on family topics', () => {
   afterEach(async () => {
@@ -204,6 +153,11 @@ describe('presence on family topics', () => {
       (error: { response?: unknown }) => error.response,
     );
     expect(again).toEqual({ reason: 'not_found' });
+    // Barrier: a marker member joins and is removed after all of the above; theirs must be the next events.
+    const marker = await addMember(t, admin, familyId, 'member', 'Marker');
+    expect((await joinedEvents.next()).user.id).toBe(marker.id);
+    expect((await t.as(admin.token).delete(`/api/v1/families/${familyId}/members/${marker.id}`)).status).toBe(204);
+    expect((await leftEvents.next()).user.id).toBe(marker.id);
     // No other member_joined/member_left arrived meanwhile.
     expect(joinedEvents.received).toEqual([]);
     expect(leftEvents.received).toEqual([]);
@@ -246,26 +200,13 @@ describe('the Presence tracker between nodes (in-process bus)', () => {
     const hub = new Hub(bus);
     const presence = new Presence(bus, hub, options);
     const diffs: any[] = [];
-    const waiters = new Set<() => void>();
+    const changes = new Changes();
     const stop = hub.listen(topic, (event: BusEvent) => {
       diffs.push(event.payload);
-      for (const waiter of [...waiters]) waiter();
+      changes.changed();
     });
     const until = (test: () => boolean, timeoutMs = 3000) =>
-      new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (!test()) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`condition not met; diffs: ${JSON.stringify(diffs)}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      changes.until(test, () => `condition not met; diffs: ${JSON.stringify(diffs)}`, timeoutMs).then(() => undefined);
     return {
       presence,
       diffs,

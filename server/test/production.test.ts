@@ -1,14 +1,12 @@
 // Production mode (NODE_ENV=production): required settings, all problems reported at once, and the real
 // process (`node server/dist/main.js`, as the container runs it) refusing to start without them.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { runServer } from './helpers/process.js';
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'famichat-production-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -92,19 +90,10 @@ describe('production configuration', () => {
   });
 });
 
-/** Runs the compiled server with exactly `env` (plus PATH); resolves with its exit code and output. */
-function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
-}
-
 describe('the server process in production mode', () => {
   it('exits with 2 naming the missing DATABASE_URL, before touching any database', async () => {
     const dataDir = join(scratch, 'never-created');
-    const { code, output } = await run({ NODE_ENV: 'production', FAMICHAT_PUBLIC_URL: 'https://chat.example.com', FAMICHAT_DATA_DIR: dataDir, PORT: '0' });
+    const { code, output } = await runServer({ NODE_ENV: 'production', FAMICHAT_PUBLIC_URL: 'https://chat.example.com', FAMICHAT_DATA_DIR: dataDir, PORT: '0' });
     expect(code).toBe(2);
     expect(output).toContain('DATABASE_URL is required in production');
     expect(output).not.toContain('FAMICHAT_PUBLIC_URL');
@@ -112,7 +101,7 @@ describe('the server process in production mode', () => {
   });
 
   it('lists every problem in one go: missing settings and invalid values', async () => {
-    const { code, output } = await run({ NODE_ENV: 'production', PORT: 'eighty', REDIS_URL: 'localhost:6379' });
+    const { code, output } = await runServer({ NODE_ENV: 'production', PORT: 'eighty', REDIS_URL: 'localhost:6379' });
     expect(code).toBe(2);
     expect(output).toMatch(/^Invalid configuration:/);
     for (const name of ['DATABASE_URL', 'FAMICHAT_PUBLIC_URL', 'PORT', 'REDIS_URL']) expect(output).toMatch(new RegExp(`^  - ${name} `, 'm'));

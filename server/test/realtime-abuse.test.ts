@@ -208,8 +208,7 @@ describe('random frames', () => {
         // The healthy client still sends and receives.
         const sent = await push(channel, 'new_msg', { body: `healthy ${run}`, client_id: `healthy-${run}` });
         expect(sent.status).toBe('ok');
-        let received = await incoming.next();
-        while (received.message.client_id !== `healthy-${run}`) received = await incoming.next();
+        const received = await incoming.next((event) => event.message.client_id === `healthy-${run}`);
         expect(received.message).toEqual(sent.response.message);
       }),
       { numRuns: 80 },

@@ -99,6 +99,9 @@ it('after a read, tells the reader and the senders of the messages read, with a 
   expect((await ub.next()).conversation).toMatchObject({ unread_count: 0 });
   await t.as(bob.token).post(`/api/v1/conversations/${id}/messages`, { body: 'four' });
   expect((await ua.next()).conversation).toMatchObject({ latest_message_seq: 4, unread_count: 1, read_up_to: { [admin.id]: 3, [bob.id]: 4 } });
+  // Barrier: a marker message published after everything above; its update must be the admin's next one.
+  await t.as(bob.token).post(`/api/v1/conversations/${id}/messages`, { body: 'marker' });
+  expect((await ua.next()).conversation).toMatchObject({ latest_message_seq: 5, last_message: { body: 'marker' } });
   expect(ua.received).toEqual([]);
   a.disconnect();
   b.disconnect();

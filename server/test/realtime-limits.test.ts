@@ -2,11 +2,11 @@
 // subscription serves every socket of a topic on a node, a failing database fails one request and not
 // the socket, and leaving a conversation updates the user's own list live.
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { WebSocket } from 'ws';
 import type { TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
 import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
+import { raw } from './helpers/frames.js';
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
 
 let t: TestApp;
@@ -26,14 +26,11 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 it('drops a socket that stops reading once its outbound queue passes the limit, and keeps serving others', async () => {
-  const slow = new WebSocket(`${url}/websocket?vsn=2.0.0&token=${bob.token}`);
-  await new Promise((resolve) => slow.once('open', resolve));
-  const joined = new Promise((resolve) => slow.once('message', resolve));
-  slow.send(JSON.stringify(['1', '1', `message:family:${conv}`, 'phx_join', {}]));
-  await joined;
-  const closed = new Promise<void>((resolve) => slow.once('close', () => resolve()));
+  const slow = await raw(url, bob.token);
+  await slow.join(`message:family:${conv}`);
+  const closed = slow.closed;
   // The client stops reading: the kernel buffers fill, then the server's queue grows.
-  (slow as unknown as { _socket: { pause(): void } })._socket.pause();
+  (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
   const healthy = await connect(url, admin.token);
   const { channel } = await joinChannel(healthy, `message:family:${conv}`);
   const body = 'x'.repeat(8000);
@@ -45,7 +42,7 @@ it('drops a socket that stops reading once its outbound queue passes the limit, 
     sent += 20;
   }
   expect(t.realtime.connections.size).toBe(1);
-  (slow as unknown as { _socket: { resume(): void } })._socket.resume();
+  (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
   await closed;
   // The healthy client still sends and receives.
   const inbox = collect(channel, 'new_msg');

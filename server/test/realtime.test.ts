@@ -10,8 +10,9 @@ import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
 import { addMember, createFamily, familyConversation, setupInstance } from './helpers/fixtures.js';
 import type { Raw } from './helpers/frames.js';
-import { Queue, raw as openRaw, socketUrl } from './helpers/frames.js';
-import { connect, push } from './helpers/phoenix.js';
+import { raw as openRaw, socketUrl, upgradeOutcome } from './helpers/frames.js';
+import { connect, joinChannel, push } from './helpers/phoenix.js';
+import type { Queue } from './helpers/wait.js';
 
 let t: TestApp;
 let url: string;
@@ -43,21 +44,7 @@ async function raw(token: string, base = url): Promise<Raw> {
 }
 
 /** The HTTP status with which the upgrade is refused ('open' if it is not). */
-function upgradeStatus(token: string | undefined): Promise<number | 'open'> {
-  const ws = new WebSocket(socketUrl(url, token));
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.once('error', reject);
-  });
-}
+const upgradeStatus = async (token: string | undefined) => (await upgradeOutcome(socketUrl(url, token))).status;
 
 /** A connected phoenix client (disconnected after the test). */
 async function client(token: string, options: Record<string, unknown> = {}): Promise<Socket> {
@@ -67,26 +54,7 @@ async function client(token: string, options: Record<string, unknown> = {}): Pro
 }
 
 /** A joined phoenix channel with queues for `events`, registered before the join so nothing is missed. */
-async function open(socket: Socket, topic: string, params: object = {}, events: string[] = []) {
-  const channel = socket.channel(topic, params);
-  const queues: Record<string, Queue<any>> = {};
-  for (const event of events) {
-    const queue = new Queue<any>();
-    channel.on(event, (payload: unknown) => queue.push(payload));
-    queues[event] = queue;
-  }
-  const response = await new Promise<any>((resolve, reject) => {
-    channel
-      .join()
-      .receive('ok', resolve)
-      .receive('error', (error: unknown) => {
-        channel.leave();
-        reject(Object.assign(new Error(`join refused: ${JSON.stringify(error)}`), { response: error }));
-      })
-      .receive('timeout', () => reject(new Error('join timeout')));
-  });
-  return { channel, response, on: (event: string) => queues[event]! };
-}
+const open = (socket: Socket, topic: string, params: object = {}, events: string[] = []) => joinChannel(socket, topic, params, events);
 
 const api = (person: Person) => t.as(person.token);
 

@@ -1,35 +1,24 @@
 // The Redis bus against a real Redis: delivery between bus instances (nodes), one Redis subscription per
 // topic per node, unsubscribe, ping, and failures that are reported instead of thrown.
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './helpers/ports.js';
+import { startProcess, stopProcesses } from './helpers/process.js';
+import { Queue, until } from './helpers/wait.js';
 import type { Bus, BusEvent } from '../src/bus/bus.js';
 import { createRedisBus, throttledPublishErrors } from '../src/bus/redis.js';
+import { REDIS_URL, connectRedis, runPrefix } from './helpers/redis.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** A prefix of this run's own, so parallel runs and other test files never see each other's events. */
-const prefix = `famichat-test-${randomBytes(6).toString('hex')}:`;
+const prefix = runPrefix('test');
 
 let admin: Redis;
 const buses: Bus[] = [];
 
 beforeAll(async () => {
-  admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  admin.on('error', () => undefined);
-  try {
-    await admin.connect();
-    await admin.ping();
-  } catch (error) {
-    admin.disconnect();
-    throw new Error(
-      `Redis is not reachable at ${REDIS_URL} (${String(error)}): the Redis bus tests need a running Redis ` +
-        '(scripts/services.sh starts it; install it with apt-get install -y redis-server).',
-      { cause: error },
-    );
-  }
+  admin = await connectRedis('the Redis bus tests');
 });
 afterAll(async () => {
   for (const bus of buses) await bus.close();
@@ -44,36 +33,25 @@ async function node(options: { onError?: (error: unknown) => void; url?: string;
 }
 
 /** Waits until Redis reports `count` subscribers of `topic` (subscribing is asynchronous). */
-async function subscribers(topic: string, count: number, redis: Redis = admin, channelPrefix = prefix): Promise<void> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const [, n] = (await redis.pubsub('NUMSUB', channelPrefix + topic)) as [string, number];
-    if (Number(n) === count) return;
-    if (Date.now() > deadline) throw new Error(`${topic} has ${n} Redis subscribers, expected ${count}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+function subscribers(topic: string, count: number, redis: Redis = admin, channelPrefix = prefix): Promise<void> {
+  return until(
+    `${count} Redis subscribers of ${topic}`,
+    async () => Number(((await redis.pubsub('NUMSUB', channelPrefix + topic)) as [string, number])[1]) === count,
+    5000,
+    10,
+  );
 }
 
-/** Records a topic's events; `next()` waits for the next one. */
+/** Records a topic's events; `next()` waits for the next one, `events` are those not taken yet. */
 function recorder() {
-  const events: BusEvent[] = [];
-  const waiters: ((event: BusEvent) => void)[] = [];
-  const handler = (event: BusEvent) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(event);
-    else events.push(event);
+  const queue = new Queue<BusEvent>(3000);
+  return {
+    handler: (event: BusEvent) => queue.push(event),
+    get events() {
+      return queue.received;
+    },
+    next: (timeoutMs?: number) => queue.next(timeoutMs),
   };
-  const next = (timeoutMs = 3000) =>
-    events.length > 0
-      ? Promise.resolve(events.shift()!)
-      : new Promise<BusEvent>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no event within ${timeoutMs} ms`)), timeoutMs);
-          waiters.push((event) => {
-            clearTimeout(timer);
-            resolve(event);
-          });
-        });
-  return { handler, events, next };
 }
 
 describe('Redis bus', () => {
@@ -207,27 +185,15 @@ describe('Redis bus', () => {
 
   describe('when Redis goes away and comes back', () => {
     let server: ChildProcess | undefined;
-    afterAll(() => {
-      server?.kill('SIGKILL');
-    });
+    afterAll(() => stopProcesses());
 
     /** Starts a throwaway redis-server on `port` and waits until it answers. */
     async function startRedis(port: number): Promise<ChildProcess> {
-      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const redis = await startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        ready: 'Ready to accept connections',
+        hint: 'install it with apt-get install -y redis-server',
       });
-      let output = '';
-      await new Promise<void>((resolve, reject) => {
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes('Ready to accept connections')) resolve();
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        child.on('error', (error) => reject(new Error(`redis-server could not be started (${error.message}); install it with apt-get install -y redis-server`)));
-        child.on('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
-      });
-      return child;
+      return redis.child;
     }
 
     it('fails publishes fast into onError and ping, then delivers again once Redis is back', async () => {
@@ -264,16 +230,7 @@ describe('Redis bus', () => {
       } finally {
         back.disconnect();
       }
-      const deadline = Date.now() + 5000;
-      for (;;) {
-        try {
-          await a.ping();
-          break;
-        } catch (error) {
-          if (Date.now() > deadline) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      }
+      await until('the bus to answer ping again', () => a.ping().then(() => true, () => false), 5000);
       await a.publish({ topic: 'room:4', event: 'after', payload: {} });
       expect((await onB.next()).event).toBe('after');
       expect(onB.events).toEqual([]);

@@ -1,45 +1,27 @@
 // Graceful shutdown of the real process (`node server/dist/main.js`, as the container runs it): on SIGTERM
 // the open WebSockets get a 1001 "going away" close, new connections are refused, a request already in
 // flight completes with its normal answer, and the process exits 0 within 10 s.
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Socket } from 'phoenix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from './helpers/db.js';
 import { createTestDatabase } from './helpers/db.js';
 import { connect, joinChannel } from './helpers/phoenix.js';
+import type { Started } from './helpers/process.js';
+import { startServer, stopProcesses } from './helpers/process.js';
+import { until } from './helpers/wait.js';
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-
-interface LogLine {
-  msg?: string;
-  level?: number;
-  req?: { url?: string };
-  [key: string]: unknown;
-}
-
-/** A running server process and its parsed log. */
-interface Server {
-  child: ChildProcess;
-  port: number;
-  lines: LogLine[];
-  output(): string;
-  /** Resolves with the first log line (already seen or to come) matching `test`. */
-  waitFor(test: (line: LogLine) => boolean, what: string, timeoutMs?: number): Promise<LogLine>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
+/** A running server process and its port. */
+type Server = Started & { port: number };
 
 const databases: TestDatabase[] = [];
 let dataDir: string;
 const sockets: Socket[] = [];
-const servers: Server[] = [];
 
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'famichat-shutdown-'));
@@ -47,9 +29,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   for (const socket of sockets) socket.disconnect();
-  for (const server of servers) {
-    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
-  }
+  await stopProcesses();
   for (const db of databases) await db.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -61,69 +41,18 @@ afterAll(async () => {
 async function start(): Promise<Server> {
   const db = await createTestDatabase();
   databases.push(db);
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      ...(db.url
-        ? { NODE_ENV: 'production', DATABASE_URL: db.url, FAMICHAT_PUBLIC_URL: 'https://chat.example.test' }
-        : { NODE_ENV: 'development', DATABASE_URL: '', FAMICHAT_DATA_DIR: mkdtempSync(join(dataDir, 'db-')) }),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL: '',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await startServer({
+    ...(db.url
+      ? { NODE_ENV: 'production', DATABASE_URL: db.url, FAMICHAT_PUBLIC_URL: 'https://chat.example.test' }
+      : { NODE_ENV: 'development', DATABASE_URL: '', FAMICHAT_DATA_DIR: mkdtempSync(join(dataDir, 'db-')) }),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_URL: '',
+    LOG_LEVEL: 'info',
   });
-  let output = '';
-  let pending = '';
-  const lines: LogLine[] = [];
-  const waiters: { test: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-    pending += chunk.toString();
-    const parts = pending.split('\n');
-    pending = parts.pop()!;
-    for (const part of parts) {
-      let line: LogLine;
-      try {
-        line = JSON.parse(part) as LogLine;
-      } catch {
-        continue;
-      }
-      lines.push(line);
-      for (const waiter of [...waiters]) {
-        if (waiter.test(line)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(line);
-        }
-      }
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  const waitFor = (test: (line: LogLine) => boolean, what: string, timeoutMs = 30_000) => {
-    const seen = lines.find(test);
-    if (seen) return Promise.resolve(seen);
-    return new Promise<LogLine>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no log line "${what}" within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-      void exited.then(({ code }) => reject(new Error(`the server exited (${code}) before logging "${what}":\n${output}`)));
-      waiters.push({
-        test,
-        resolve: (line) => {
-          clearTimeout(timer);
-          resolve(line);
-        },
-      });
-    });
-  };
-  const listening = await waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening at http://127.0.0.1:'), 'listening');
-  const port = Number(/:(\d+)$/.exec(listening.msg!)![1]);
-  const server = { child, port, lines, output: () => output, waitFor, exited };
-  servers.push(server);
-  return server;
+  // PORT 0: the port the OS chose is in Fastify's own line, logged before "Famichat is listening".
+  const listening = await server.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening at http://127.0.0.1:'), 'listening');
+  return { ...server, port: Number(/:(\d+)$/.exec(listening.msg!)![1]) };
 }
 
 /** Runs first-run setup on a fresh server; returns the admin's token and ids. */
@@ -147,15 +76,6 @@ function refused(port: number): Promise<boolean> {
     });
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
   });
-}
-
-/** Polls `check` until it holds (or fails after `timeoutMs`). */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('graceful shutdown on SIGTERM', () => {
@@ -191,16 +111,16 @@ describe('graceful shutdown on SIGTERM', () => {
       login.on('error', reject);
     });
     login.write(body.slice(0, 20));
-    await server.waitFor((l) => l.msg === 'incoming request' && l.req?.url === '/api/v1/auth/login', 'incoming login request');
+    await server.waitForLog((l) => l.msg === 'incoming request' && l.req?.url === '/api/v1/auth/login', 'incoming login request');
 
     const sentAt = Date.now();
     server.child.kill('SIGTERM');
-    await server.waitFor((l) => l.msg === 'shutting down', 'shutting down');
+    await server.waitForLog((l) => l.msg === 'shutting down', 'shutting down');
 
     // Every socket is told "going away" while the HTTP request is still waiting for its body.
     expect(await Promise.all(closes)).toEqual([1001, 1001]);
     // No new connections are taken.
-    await until(() => refused(port), 'the port refuses new connections');
+    await until('the port refuses new connections', () => refused(port), 5000);
     expect(server.child.exitCode).toBeNull();
 
     // The in-flight request completes with its normal answer.
@@ -250,7 +170,7 @@ describe('graceful shutdown on SIGTERM', () => {
       stuck.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
     });
     stuck.write('{"username":"grandpa",');
-    await server.waitFor((l) => l.msg === 'incoming request' && l.req?.url === '/api/v1/auth/login', 'incoming login request');
+    await server.waitForLog((l) => l.msg === 'incoming request' && l.req?.url === '/api/v1/auth/login', 'incoming login request');
 
     const sentAt = Date.now();
     server.child.kill('SIGTERM');

@@ -1,51 +1,43 @@
 // The README's start command for real: `npm start` on the embedded database in a temp dir; data survives a restart.
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './helpers/ports.js';
+import type { Started } from './helpers/process.js';
+import { LISTENING, startProcess, stopProcesses } from './helpers/process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'famichat-smoke-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-interface Started {
-  npm: ChildProcess;
-  /** The server process itself (npm's grandchild), from its own log line. */
+/** `npm start` and the server process itself (npm's grandchild), from its own log line. */
+interface Npm {
+  npm: Started;
   serverPid: number;
 }
 
 /** Runs `npm start` and resolves once the server says it is listening. */
-async function start(port: number): Promise<Started> {
-  const child = spawn('npm', ['start', '--silent'], {
+async function start(port: number): Promise<Npm> {
+  const npm = await startProcess('npm', ['start', '--silent'], {
     cwd: root,
     env: { ...process.env, FAMICHAT_DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'info' },
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ready: LISTENING,
+    name: 'npm start',
+    // npm start builds first: the test's own timeout bounds it.
+    timeoutMs: 180_000,
   });
-  let output = '';
-  const serverPid = await new Promise<number>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((l) => l.includes('Famichat is listening'));
-      if (line) resolve((JSON.parse(line) as { pid: number }).pid);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
-  });
-  return { npm: child, serverPid };
+  const line = await npm.waitForLog((l) => l.msg?.includes(LISTENING) ?? false, LISTENING);
+  return { npm, serverPid: line.pid! };
 }
 
 /** Sends SIGTERM to the server (as a process manager would) and resolves with npm's exit code. */
-async function stop(started: Started): Promise<number | null> {
-  if (started.npm.exitCode !== null) return started.npm.exitCode;
-  const exited = new Promise<number | null>((resolve) => started.npm.on('exit', (code) => resolve(code)));
+async function stop(started: Npm): Promise<number | null> {
+  if (!started.npm.running()) return started.npm.child.exitCode;
   process.kill(started.serverPid, 'SIGTERM');
-  return exited;
+  return (await started.npm.exited).code;
 }
 
 describe('npm start on the embedded database', () => {
@@ -87,7 +79,7 @@ describe('npm start on the embedded database', () => {
       const page = (await history.json()) as { data: { seq: number; body: string }[] };
       expect(page.data).toEqual([expect.objectContaining({ seq: 1, body: 'Sunday lunch at noon 🍲' })]);
     } finally {
-      if (server.npm.exitCode === null) process.kill(-server.npm.pid!, 'SIGKILL');
+      await stopProcesses();
     }
   }, 180_000);
 });

@@ -1,67 +1,7 @@
 // A raw `ws` socket speaking the Phoenix wire format by hand (v2 arrays, or v1 objects), for tests where the
 // exact frames and their order matter.
 import { WebSocket } from 'ws';
-
-/** Items arriving over time; `next(pred)` takes the first matching item not taken yet, waiting if needed. */
-export class Queue<T> {
-  /** Everything ever received, taken or not. */
-  readonly all: T[] = [];
-  private readonly taken = new Set<number>();
-  private readonly waiters: { pred: (item: T) => boolean; resolve: (item: T) => void }[] = [];
-  private readonly watchers = new Set<(item: T) => void>();
-
-  push(item: T): void {
-    const index = this.all.push(item) - 1;
-    for (const watcher of [...this.watchers]) watcher(item);
-    const waiter = this.waiters.find((w) => w.pred(item));
-    if (waiter) {
-      this.waiters.splice(this.waiters.indexOf(waiter), 1);
-      this.taken.add(index);
-      waiter.resolve(item);
-    }
-  }
-
-  next(pred: (item: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
-    const index = this.all.findIndex((item, i) => !this.taken.has(i) && pred(item));
-    if (index >= 0) {
-      this.taken.add(index);
-      return Promise.resolve(this.all[index]!);
-    }
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        pred,
-        resolve: (item: T) => {
-          clearTimeout(timer);
-          resolve(item);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(new Error(`nothing matching within ${timeoutMs} ms; received: ${JSON.stringify(this.all).slice(0, 2000)}`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
-  }
-
-  /** Waits for the first item from index `from` on matching `pred`, without taking it. */
-  find(pred: (item: T) => boolean, from = 0, timeoutMs = 5000): Promise<T> {
-    const found = this.all.slice(from).find(pred);
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const watcher = (item: T) => {
-        if (!pred(item)) return;
-        this.watchers.delete(watcher);
-        clearTimeout(timer);
-        resolve(item);
-      };
-      const timer = setTimeout(() => {
-        this.watchers.delete(watcher);
-        reject(new Error(`no matching item within ${timeoutMs} ms; got ${JSON.stringify(this.all.slice(from)).slice(0, 1000)}`));
-      }, timeoutMs);
-      this.watchers.add(watcher);
-    });
-  }
-}
+import { Queue } from './wait.js';
 
 /** A frame as `[join_ref, ref, topic, event, payload]` (v1 frames are converted to it). */
 export type Frame = [string | null, string | null, string, string, any];

@@ -2,6 +2,7 @@
 import type { Channel, Socket as SocketType } from 'phoenix';
 import { Socket } from 'phoenix';
 import { WebSocket } from 'ws';
+import { Queue } from './wait.js';
 
 /** A connected phoenix Socket. */
 export async function connect(url: string, token: string, options: Record<string, unknown> = {}): Promise<SocketType> {
@@ -21,13 +22,23 @@ export async function connect(url: string, token: string, options: Record<string
   return socket;
 }
 
-/** Joins a channel; resolves with the ok response or rejects with the error response. */
-export function joinChannel(socket: SocketType, topic: string, params: object = {}): Promise<{ channel: Channel; response: any }> {
+/**
+ * Joins a channel; resolves with the ok response or rejects with the error response. `events` get a {@link Queue}
+ * each (`on(event)`), attached before the join so nothing is missed.
+ */
+export function joinChannel(
+  socket: SocketType,
+  topic: string,
+  params: object = {},
+  events: string[] = [],
+): Promise<{ channel: Channel; response: any; on(event: string): Queue<any> }> {
   const channel = socket.channel(topic, params);
+  const queues = new Map(events.map((event) => [event, collect(channel, event)]));
+  const on = (event: string) => queues.get(event)!;
   return new Promise((resolve, reject) => {
     channel
       .join()
-      .receive('ok', (response: unknown) => resolve({ channel, response }))
+      .receive('ok', (response: unknown) => resolve({ channel, response, on }))
       .receive('error', (response: unknown) => {
         channel.leave();
         reject(Object.assign(new Error(`join refused: ${JSON.stringify(response)}`), { response }));
@@ -47,26 +58,9 @@ export function push(channel: Channel, event: string, payload: object = {}): Pro
   });
 }
 
-/** Collects a channel's events of one name; `next()` waits for the next one. */
-export function collect(channel: Channel, event: string) {
-  const received: any[] = [];
-  const waiters: ((value: any) => void)[] = [];
-  channel.on(event, (payload: unknown) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(payload);
-    else received.push(payload);
-  });
-  return {
-    received,
-    next(timeoutMs = 5000): Promise<any> {
-      if (received.length > 0) return Promise.resolve(received.shift());
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-        waiters.push((value) => {
-          clearTimeout(timer);
-          resolve(value);
-        });
-      });
-    },
-  };
+/** Collects a channel's events of one name into a {@link Queue}: `next()` takes the next one, `received` is what is not taken. */
+export function collect(channel: Channel, event: string): Queue<any> {
+  const queue = new Queue<any>();
+  channel.on(event, (payload: unknown) => queue.push(payload));
+  return queue;
 }
