@@ -5,10 +5,9 @@
 import { sql } from 'drizzle-orm';
 import { themeExists } from '../branding/branding.js';
 import { forgetShapes } from '../chat/conversation-shapes.js';
-import type { Executor } from '../db/connect.js';
 import { firstRow } from '../db/connect.js';
 import type { Deps } from '../deps.js';
-import { forbidden, notFound, validationFailed } from '../errors.js';
+import { notFound, validationFailed } from '../errors.js';
 
 /** A user as other people see them. */
 export interface UserView {
@@ -125,13 +124,4 @@ export async function updateMe(deps: Deps, userId: string, update: MeUpdate): Pr
   // Conversation updates carry participants' names: every node re-reads them.
   if (displayName !== undefined) await forgetShapes(deps);
   return toMe(deps, row);
-}
-
-/**
- * Checks that the user is the instance admin.
- * @throws {AppError} `forbidden` otherwise.
- */
-export async function requireInstanceAdmin(ex: Executor, userId: string): Promise<void> {
-  const row = await firstRow<{ is_instance_admin: boolean }>(ex, sql`SELECT is_instance_admin FROM users WHERE id = ${userId}`);
-  if (row?.is_instance_admin !== true) throw forbidden('Only the instance admin can change the branding.');
 }

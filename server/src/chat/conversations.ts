@@ -11,10 +11,10 @@ import { toUser } from '../accounts/users.js';
 import type { Executor } from '../db/connect.js';
 import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
-import { AppError, forbidden, notFound, validationFailed } from '../errors.js';
+import { AppError, notFound, validationFailed } from '../errors.js';
 import { withSpan } from '../telemetry/tracing.js';
 import type { ConversationType } from './access.js';
-import { ACCESS_REVOKED_TOPIC, isUuid, requireParticipant, shareFamily } from './access.js';
+import { ACCESS_REVOKED_TOPIC, isParticipant, requireParticipant, requirePermission, shareFamily } from './access.js';
 import type { ConversationShape } from './conversation-shapes.js';
 import { cachedShape, forgetShapes, rememberShape } from './conversation-shapes.js';
 import type { MessageRow, MessageView } from './message-view.js';
@@ -60,13 +60,16 @@ interface ConversationRow {
 /** A conversation row with its last message joined in as `m_*` columns (all null when there is none). */
 type ConversationWithLast = ConversationRow & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null };
 
-const CONVERSATION_SELECT = sql`
+/** The conversations `viewerId` participates in, each with its last message (add a WHERE to narrow them). */
+function conversationsOf(viewerId: string): SQL {
+  return sql`
   SELECT c.id, c.type, c.title, c.family_id, f.name AS family_name, c.last_seq, c.last_message_at, c.created_at,
          p.last_read_seq, p.hidden, p.user_id AS viewer_id, ${MESSAGE_COLUMNS_PREFIXED}
   FROM participants p
-  JOIN conversations c ON c.id = p.conversation_id
+  JOIN conversations c ON ${isParticipant('p', sql`c.id`, viewerId)}
   LEFT JOIN families f ON f.id = c.family_id
   LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq`;
+}
 
 /** Builds the views of `list` (each row as its viewer sees it), loading every participant in one query (no N+1). */
 async function toViews(
@@ -133,11 +136,7 @@ function titleOf(c: Pick<ConversationShape, 'type' | 'title' | 'family_name'>, p
  * @throws {AppError} `not_found` when the caller is not a participant.
  */
 export async function getConversation(ex: Executor, userId: string, conversationId: string): Promise<ConversationView> {
-  if (!isUuid(conversationId)) throw notFound('conversation');
-  const list = await rows<ConversationWithLast>(
-    ex,
-    sql`${CONVERSATION_SELECT} WHERE p.user_id = ${userId} AND c.id = ${conversationId}`,
-  );
+  const list = await rows<ConversationWithLast>(ex, sql`${conversationsOf(userId)} WHERE c.id = ${conversationId}`);
   const [view] = await toViews(ex, list);
   if (!view) throw notFound('conversation');
   return view;
@@ -152,7 +151,7 @@ export async function listConversations(
   return withSpan('chat.list_conversations', { 'famichat.user_id': userId }, async (span) => {
     const list = await rows<ConversationWithLast>(
       deps.db,
-      sql`${CONVERSATION_SELECT} WHERE p.user_id = ${userId} AND (${includeHidden} OR NOT p.hidden)
+      sql`${conversationsOf(userId)} WHERE (${includeHidden} OR NOT p.hidden)
           ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id`,
     );
     span.setAttribute('famichat.count', list.length);
@@ -509,7 +508,7 @@ export async function updateConversation(
   let title: string | undefined;
   if (update.title !== undefined) {
     if (access.type !== 'group') throw validationFailed({ title: 'only groups have a title you can change' });
-    if (access.role !== 'admin') throw forbidden('Only a group admin can rename the group.');
+    requirePermission('renameGroup', { userId, access });
     const fields: Record<string, string> = {};
     title = checkTitle(update.title, fields);
     if (Object.keys(fields).length > 0) throw validationFailed(fields);
@@ -545,7 +544,7 @@ export async function addGroupParticipant(
 ): Promise<ConversationView> {
   const access = await requireParticipant(deps.db, conversationId, userId);
   if (access.type !== 'group') throw validationFailed({ conversation: 'participants can only be changed in groups' });
-  if (access.role !== 'admin') throw forbidden('Only a group admin can add people.');
+  requirePermission('addGroupParticipant', { userId, access });
   const member = await firstRow<{ user_id: string }>(
     deps.db,
     sql`SELECT user_id FROM memberships WHERE family_id = ${access.familyId} AND user_id = ${newUserId}`,
@@ -576,8 +575,7 @@ export async function removeGroupParticipant(
 ): Promise<void> {
   const access = await requireParticipant(deps.db, conversationId, userId);
   if (access.type !== 'group') throw validationFailed({ conversation: 'participants can only be changed in groups' });
-  if (targetId !== userId && access.role !== 'admin') throw forbidden('Only a group admin can remove other people.');
-  if (!isUuid(targetId)) throw notFound('participant');
+  requirePermission('removeGroupParticipant', { userId, access, subjectId: targetId });
   const removed = await deps.db.transaction(async (tx) => {
     await tx.execute(sql`SELECT id FROM conversations WHERE id = ${conversationId} FOR UPDATE`);
     const row = await firstRow<{ user_id: string }>(

@@ -10,8 +10,8 @@ import { toUser } from '../accounts/users.js';
 import type { Executor } from '../db/connect.js';
 import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
-import { conflict, forbidden, notFound, validationFailed } from '../errors.js';
-import { ACCESS_REVOKED_TOPIC, isUuid, requireFamilyMember } from './access.js';
+import { conflict, notFound, validationFailed } from '../errors.js';
+import { ACCESS_REVOKED_TOPIC, requireFamilyMember, requirePermission } from './access.js';
 import { announceCreated, announceUpdated, ensureGroupAdmin, removedFromConversation } from './conversations.js';
 
 /** Roles in a family. */
@@ -149,12 +149,10 @@ async function lockMembership(ex: Executor, familyId: string, callerId: string, 
   // The family row lock serialises every admin change in the family (no "check then update" race).
   await ex.execute(sql`SELECT id FROM families WHERE id = ${familyId} FOR UPDATE`);
   const callerRole = await requireFamilyMember(ex, familyId, callerId);
-  const target = isUuid(targetId)
-    ? await firstRow<{ role: FamilyRole }>(
-        ex,
-        sql`SELECT role FROM memberships WHERE family_id = ${familyId} AND user_id = ${targetId}`,
-      )
-    : undefined;
+  const target = await firstRow<{ role: FamilyRole }>(
+    ex,
+    sql`SELECT role FROM memberships WHERE family_id = ${familyId} AND user_id = ${targetId}`,
+  );
   const admins = await firstRow<{ n: number }>(
     ex,
     sql`SELECT count(*)::int AS n FROM memberships WHERE family_id = ${familyId} AND role = 'admin'`,
@@ -180,10 +178,9 @@ export async function setMemberRole(
   targetId: string,
   role: FamilyRole,
 ): Promise<MemberView> {
-  if (!isUuid(familyId)) throw notFound('family');
   await deps.db.transaction(async (tx) => {
     const { callerRole, targetRole, adminCount } = await lockMembership(tx, familyId, callerId, targetId);
-    if (callerRole !== 'admin') throw forbidden('Only a family admin can change roles.');
+    requirePermission('changeFamilyRoles', { userId: callerId, familyRole: callerRole });
     if (!targetRole) throw notFound('member');
     if (targetRole === 'admin' && role === 'member' && adminCount <= 1) {
       throw conflict('last_admin', 'A family needs at least one admin.');
@@ -205,10 +202,9 @@ export async function setMemberRole(
  * @throws {AppError} `not_found` (family or member), `forbidden`, `conflict` `last_admin`.
  */
 export async function removeMember(deps: Deps, callerId: string, familyId: string, targetId: string): Promise<void> {
-  if (!isUuid(familyId)) throw notFound('family');
   const left = await deps.db.transaction(async (tx) => {
     const { callerRole, targetRole, adminCount } = await lockMembership(tx, familyId, callerId, targetId);
-    if (callerRole !== 'admin' && callerId !== targetId) throw forbidden('Only a family admin can remove other members.');
+    requirePermission('removeFamilyMember', { userId: callerId, familyRole: callerRole, subjectId: targetId });
     if (!targetRole) throw notFound('member');
     if (targetRole === 'admin' && adminCount <= 1) throw conflict('last_admin', 'A family needs at least one admin.');
     await tx.execute(sql`DELETE FROM memberships WHERE family_id = ${familyId} AND user_id = ${targetId}`);

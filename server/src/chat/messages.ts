@@ -9,12 +9,12 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
 import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
-import { AppError, conflict, forbidden, notFound, validationFailed } from '../errors.js';
+import { AppError, conflict, notFound, validationFailed } from '../errors.js';
 import { enforce } from '../rate-limit.js';
 import { messagesSent } from '../telemetry/metrics.js';
 import { withSpan } from '../telemetry/tracing.js';
 import type { ConversationType } from './access.js';
-import { isUuid, requireParticipant } from './access.js';
+import { isParticipant, requireParticipant, requirePermission } from './access.js';
 import type { MessageRow, MessageView } from './message-view.js';
 import { MESSAGE_COLUMNS as COLUMNS, toMessage } from './message-view.js';
 import type { ReadRow } from './conversations.js';
@@ -72,7 +72,6 @@ export async function sendMessage(
     'chat.send_message',
     { 'famichat.conversation_id': conversationId, 'famichat.user_id': userId, 'famichat.transport': transport },
     async (span) => {
-      if (!isUuid(conversationId)) throw notFound('conversation');
       const body = checkBody(input.body);
       const clientId = input.client_id ?? null;
       if (clientId !== null && clientId.length > 64) throw validationFailed({ client_id: 'must be at most 64 characters' });
@@ -141,7 +140,6 @@ export async function listMessages(
       if (query.before !== undefined && query.after !== undefined) {
         throw validationFailed({ before: 'use either before or after, not both', after: 'use either before or after, not both' });
       }
-      if (!isUuid(conversationId)) throw notFound('conversation');
       const result = await readPage(deps.db, conversationId, query, userId);
       span.setAttribute('famichat.count', result.messages.length);
       return result;
@@ -187,7 +185,7 @@ export async function readPage(ex: Executor, conversationId: string, query: Page
   const checked = await rows<MessageRow>(
     ex,
     sql`SELECT m.* FROM participants p LEFT JOIN LATERAL (${page}) m ON true
-        WHERE p.conversation_id = ${conversationId} AND p.user_id = ${viewerId}`,
+        WHERE ${isParticipant('p', conversationId, viewerId)}`,
     `${name}_checked`,
   );
   if (checked.length === 0) throw notFound('conversation');
@@ -220,7 +218,6 @@ export async function readCatchUp(
 }
 
 async function findMessage(ex: Executor, conversationId: string, messageId: string): Promise<MessageRow> {
-  if (!isUuid(messageId)) throw notFound('message');
   const row = await firstRow<MessageRow>(
     ex,
     sql`SELECT ${COLUMNS} FROM messages WHERE id = ${messageId} AND conversation_id = ${conversationId}`,
@@ -242,7 +239,7 @@ export async function editMessage(
 ): Promise<MessageView> {
   const access = await requireParticipant(deps.db, conversationId, userId);
   const current = await findMessage(deps.db, conversationId, messageId);
-  if (current.sender_id !== userId) throw forbidden('Only the sender can edit a message.');
+  requirePermission('editMessage', { userId, subjectId: current.sender_id });
   const body = checkBody(newBody);
   const row = await firstRow<MessageRow>(
     deps.db,
@@ -263,9 +260,7 @@ export async function editMessage(
 export async function deleteMessage(deps: Deps, userId: string, conversationId: string, messageId: string): Promise<void> {
   const access = await requireParticipant(deps.db, conversationId, userId);
   const current = await findMessage(deps.db, conversationId, messageId);
-  const moderator =
-    (access.type === 'group' && access.role === 'admin') || (access.type === 'family' && access.familyRole === 'admin');
-  if (current.sender_id !== userId && !moderator) throw forbidden('Only the sender or an admin can delete a message.');
+  requirePermission('deleteMessage', { userId, access, subjectId: current.sender_id });
   const row = await firstRow<MessageRow>(
     deps.db,
     sql`UPDATE messages SET body = '', deleted_at = now()
@@ -294,7 +289,6 @@ export async function markRead(
   seq: number,
   origin?: string,
 ): Promise<number> {
-  if (!isUuid(conversationId)) throw notFound('conversation');
   // One statement: only a participant has a row to move (the access check), and it returns what the
   // conversation update needs.
   const row = await firstRow<ReadRow & { type: ConversationType }>(
@@ -303,7 +297,7 @@ export async function markRead(
         FROM participants o JOIN conversations c ON c.id = o.conversation_id
           LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
         WHERE o.conversation_id = p.conversation_id AND o.user_id = p.user_id
-          AND p.conversation_id = ${conversationId} AND p.user_id = ${userId}
+          AND ${isParticipant('p', conversationId, userId)}
         RETURNING c.type, ${READ_ROW_COLUMNS}`,
     'mark_read',
   );

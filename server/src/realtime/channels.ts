@@ -3,7 +3,7 @@
  * Joins go through the same access checks as REST; every refusal is the identical `not_found`.
  * @module
  */
-import { requireFamilyMember, requireParticipant } from '../chat/access.js';
+import { requireFamilyMember, requireId, requireParticipant } from '../chat/access.js';
 import type { ConversationType } from '../chat/access.js';
 import { BRANDING_TOPIC } from '../branding/branding.js';
 import { viewFor } from '../chat/conversations.js';
@@ -95,7 +95,7 @@ async function joinMessage(
 ): Promise<JoinResult> {
   if (!TYPES.has(type)) return NOT_FOUND;
   try {
-    const access = await requireParticipant(deps.db, conversationId, socket.userId);
+    const access = await requireParticipant(deps.db, requireId(conversationId, 'conversation'), socket.userId);
     if (access.type !== (type as ConversationType)) return NOT_FOUND;
   } catch (error) {
     if (error instanceof AppError && error.code === 'not_found') return NOT_FOUND;
@@ -211,7 +211,7 @@ async function joinFamily(
   familyId: string,
 ): Promise<JoinResult> {
   try {
-    await requireFamilyMember(deps.db, familyId, socket.userId);
+    await requireFamilyMember(deps.db, requireId(familyId, 'family'), socket.userId);
   } catch (error) {
     if (error instanceof AppError && error.code === 'not_found') return NOT_FOUND;
     throw error;

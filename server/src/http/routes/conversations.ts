@@ -19,6 +19,7 @@ import { deleteMessage, editMessage, listMessages, markRead, sendMessage } from 
 import type { Deps } from '../../deps.js';
 import { validationFailed } from '../../errors.js';
 import { requireAuth } from '../auth.js';
+import { requireIds } from '../ids.js';
 import { ok } from '../envelope.js';
 import { IdParams, ref, responses } from '../schemas.js';
 
@@ -29,6 +30,7 @@ const MessageBody = Type.String({ description: 'Trimmed, non-empty, at most 8192
 export function conversationRoutes(deps: Deps): FastifyPluginCallbackTypebox {
   return (app, _options, done) => {
     app.addHook('preHandler', requireAuth(deps));
+    app.addHook('preHandler', requireIds({ id: 'conversation', user_id: 'participant', message_id: 'message' }));
 
     app.post('/conversations', {
       schema: {
