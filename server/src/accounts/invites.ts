@@ -14,8 +14,10 @@ import { announceMemberJoined, insertMember } from '../chat/families.js';
 import { hashPassword } from './passwords.js';
 import { createSession } from './sessions.js';
 import { hashToken, newToken } from './tokens.js';
-import type { MeView, UserRow, UserView } from './users.js';
-import { USER_COLUMNS, checkNewUser, toMe, toUser } from './users.js';
+import type { UserView } from '../user-view.js';
+import { toUser } from '../user-view.js';
+import type { MeView, UserRow } from './users.js';
+import { USER_COLUMNS, checkNewUser, toMe } from './users.js';
 
 /** A created invite; the token is shown only here. */
 export interface InviteView {

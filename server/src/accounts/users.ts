@@ -8,14 +8,8 @@ import { forgetShapes } from '../chat/conversation-shapes.js';
 import { firstRow } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { notFound, validationFailed } from '../errors.js';
-
-/** A user as other people see them. */
-export interface UserView {
-  id: string;
-  username: string;
-  display_name: string;
-  created_at: string;
-}
+import type { UserView } from '../user-view.js';
+import { toUser } from '../user-view.js';
 
 /** The caller's own view of themselves. */
 export interface MeView extends UserView {
@@ -35,16 +29,6 @@ export interface UserRow {
 
 /** Columns selected for a {@link UserRow}. */
 export const USER_COLUMNS = sql`u.id, u.username, u.display_name, u.created_at, u.theme, u.is_instance_admin`;
-
-/** The public view of a user row. */
-export function toUser(row: Pick<UserRow, 'id' | 'username' | 'display_name' | 'created_at'>): UserView {
-  return {
-    id: row.id,
-    username: row.username,
-    display_name: row.display_name,
-    created_at: new Date(row.created_at).toISOString(),
-  };
-}
 
 /**
  * The private view of a user row. A theme preference whose theme is gone (the admin removed it, or the

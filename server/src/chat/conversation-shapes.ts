@@ -5,7 +5,7 @@
  * send's own result; renames are announced on the bus to every node; entries also expire after a minute.
  * @module
  */
-import type { UserView } from '../accounts/users.js';
+import type { UserView } from '../user-view.js';
 import type { Deps } from '../deps.js';
 import type { ConversationType } from './access.js';
 

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { UserView } from '../accounts/users.js';
-import { toUser } from '../accounts/users.js';
+import type { UserView } from '../user-view.js';
+import { toUser } from '../user-view.js';
 import type { Executor } from '../db/connect.js';
 import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';

@@ -192,6 +192,12 @@ export async function readPage(ex: Executor, conversationId: string, query: Page
   return toPage(checked.filter((row) => row.id !== null), query);
 }
 
+/** A conversation's latest seq (0 when it has no message, or no longer exists). */
+export async function readLatestSeq(ex: Executor, conversationId: string): Promise<number> {
+  const latest = await firstRow<{ last_seq: number }>(ex, sql`SELECT last_seq FROM conversations WHERE id = ${conversationId}`, 'latest_seq');
+  return latest?.last_seq ?? 0;
+}
+
 /**
  * What a client holding everything up to `after` missed: the conversation's latest seq and the first
  * `limit` messages after `after`, in one statement (the caller has checked access). Without `after`,
@@ -204,8 +210,7 @@ export async function readCatchUp(
   limit: number,
 ): Promise<{ latestSeq: number; page: MessagePage }> {
   if (after === undefined) {
-    const latest = await firstRow<{ last_seq: number }>(ex, sql`SELECT last_seq FROM conversations WHERE id = ${conversationId}`, 'latest_seq');
-    return { latestSeq: latest?.last_seq ?? 0, page: { messages: [], page: { has_more: false, first_seq: null, last_seq: null } } };
+    return { latestSeq: await readLatestSeq(ex, conversationId), page: { messages: [], page: { has_more: false, first_seq: null, last_seq: null } } };
   }
   const query = { limit, after };
   const list = await rows<MessageRow & { latest_seq: number }>(
