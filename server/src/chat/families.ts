@@ -12,7 +12,9 @@ import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { conflict, notFound, validationFailed } from '../errors.js';
 import { ACCESS_REVOKED_TOPIC, requireFamilyMember, requirePermission } from './access.js';
-import { announceCreated, announceUpdated, ensureGroupAdmin, removedFromConversation } from './conversations.js';
+import { ensureGroupAdmin } from './conversation-membership.js';
+import { announce } from './conversation-updates.js';
+import { familyTopic } from './topics.js';
 
 /** Roles in a family. */
 export type FamilyRole = 'admin' | 'member';
@@ -37,9 +39,6 @@ export interface FamilyDetailView extends FamilyView {
   members: MemberView[];
   conversation_id: string;
 }
-
-/** The bus topic of a family's events (member_joined, member_left, presence). */
-export const familyTopic = (familyId: string) => `family:${familyId}`;
 
 /**
  * Checks a family name: 1-64 characters after trimming.
@@ -81,7 +80,7 @@ export async function insertFamily(
 export async function createFamily(deps: Deps, userId: string, name: string): Promise<FamilyView> {
   const checked = checkFamilyName(name);
   const { family, conversationId } = await deps.db.transaction((tx) => insertFamily(tx, userId, checked));
-  await announceCreated(deps, conversationId, [userId]);
+  await announce(deps, { change: 'created', conversationId, userIds: [userId] });
   return family;
 }
 
@@ -142,7 +141,7 @@ export async function announceMemberJoined(deps: Deps, familyId: string, userId:
     deps.db,
     sql`SELECT id FROM conversations WHERE family_id = ${familyId} AND type = 'family'`,
   );
-  if (conversation) await announceUpdated(deps, conversation.id);
+  if (conversation) await announce(deps, { change: 'updated', conversationId: conversation.id });
 }
 
 async function lockMembership(ex: Executor, familyId: string, callerId: string, targetId: string) {
@@ -225,7 +224,7 @@ export async function removeMember(deps: Deps, callerId: string, familyId: strin
   await deps.bus.publish({ topic: ACCESS_REVOKED_TOPIC, event: 'family_access_revoked', payload: { user_id: targetId, family_id: familyId } });
   if (user) await deps.bus.publish({ topic: familyTopic(familyId), event: 'member_left', payload: { user: toUser(user) } });
   for (const r of left) {
-    await removedFromConversation(deps, r.conversation_id, targetId);
-    await announceUpdated(deps, r.conversation_id);
+    await announce(deps, { change: 'left', conversationId: r.conversation_id, userId: targetId });
+    await announce(deps, { change: 'updated', conversationId: r.conversation_id });
   }
 }

@@ -17,8 +17,9 @@ import type { ConversationType } from './access.js';
 import { isParticipant, requireParticipant, requirePermission } from './access.js';
 import type { MessageRow, MessageView } from './message-view.js';
 import { MESSAGE_COLUMNS as COLUMNS, toMessage } from './message-view.js';
-import type { ReadRow } from './conversations.js';
-import { announceRead, announceSent, READ_ROW_COLUMNS } from './conversations.js';
+import type { ReadRow } from './conversation-updates.js';
+import { announce, READ_ROW_COLUMNS } from './conversation-updates.js';
+import { messageTopic } from './topics.js';
 import { sendBatcher } from './send-batch.js';
 
 /** The largest message body, in UTF-8 bytes. */
@@ -83,12 +84,12 @@ export async function sendMessage(
         span.setAttributes({ 'famichat.message_id': inserted.id, 'famichat.seq': inserted.seq, 'famichat.created': true });
         const message = toMessage(inserted);
         await deps.bus.publish({
-          topic: `message:${inserted.type}:${conversationId}`,
+          topic: messageTopic(inserted.type, conversationId),
           event: 'new_msg',
           payload: { message },
         });
         // The conversation's new state for its participants' lists, from the same statement's viewer rows.
-        await announceSent(deps, message, inserted.viewers);
+        await announce(deps, { change: 'sent', message, viewers: inserted.viewers });
         return { message, created: true, type: inserted.type };
       }
       // Nothing inserted: not a participant, a direct conversation without a shared family, or a retry.
@@ -253,7 +254,7 @@ export async function editMessage(
   );
   if (!row) throw conflict('deleted', 'A deleted message cannot be edited.');
   const message = toMessage(row);
-  await deps.bus.publish({ topic: `message:${access.type}:${conversationId}`, event: 'message_updated', payload: { message } });
+  await deps.bus.publish({ topic: messageTopic(access.type, conversationId), event: 'message_updated', payload: { message } });
   return message;
 }
 
@@ -273,7 +274,7 @@ export async function deleteMessage(deps: Deps, userId: string, conversationId: 
   );
   if (row) {
     await deps.bus.publish({
-      topic: `message:${access.type}:${conversationId}`,
+      topic: messageTopic(access.type, conversationId),
       event: 'message_deleted',
       payload: { message: toMessage(row) },
     });
@@ -283,7 +284,7 @@ export async function deleteMessage(deps: Deps, userId: string, conversationId: 
 /**
  * Moves the caller's read cursor forward (never backwards, clamped to the latest seq), tells the
  * conversation's subscribers (except the `origin` socket), and the user topics of the caller and of the
- * senders of the messages it newly covers (see {@link announceRead}).
+ * senders of the messages it newly covers (see the `read` change of {@link announce}).
  * @returns the cursor after the move.
  * @throws {AppError} `not_found`.
  */
@@ -308,11 +309,11 @@ export async function markRead(
   );
   if (!row) throw notFound('conversation');
   await deps.bus.publish({
-    topic: `message:${row.type}:${conversationId}`,
+    topic: messageTopic(row.type, conversationId),
     event: 'read',
     payload: { user_id: userId, seq: row.read_seq },
     ...(origin ? { origin } : {}),
   });
-  await announceRead(deps, conversationId, userId, row);
+  await announce(deps, { change: 'read', conversationId, userId, row });
   return row.read_seq;
 }

@@ -10,7 +10,7 @@ import { isUniqueViolation, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import type { ConversationType } from './access.js';
 import { directPairSharesFamily, isParticipant } from './access.js';
-import type { ViewerRow } from './conversations.js';
+import type { ViewerRow } from './conversation-updates.js';
 import type { MessageRow } from './message-view.js';
 import { MESSAGE_COLUMNS } from './message-view.js';
 

@@ -5,8 +5,8 @@
  */
 import type { Bus, BusEvent } from '../bus/bus.js';
 import { addToSet } from '../bus/bus.js';
-import type { ConversationUpdate } from '../chat/conversations.js';
-import { CONVERSATION_UPDATES_TOPIC } from '../chat/conversations.js';
+import type { ConversationUpdate } from '../chat/conversation-updates.js';
+import { CONVERSATION_UPDATES_TOPIC } from '../chat/topics.js';
 import { broadcastFanout } from '../telemetry/metrics.js';
 import type { Serializer } from './protocol.js';
 

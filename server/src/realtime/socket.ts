@@ -14,7 +14,7 @@ import { REVOCATIONS_TOPIC, revokedRecently } from '../accounts/sessions.js';
 import { ACCESS_REVOKED_TOPIC } from '../chat/access.js';
 import { isDatabaseUnavailable } from '../db/connect.js';
 import { channelsJoined, socketsOpen } from '../telemetry/metrics.js';
-import type { Channel, ChannelDeps, SocketContext } from './channels.js';
+import type { Channel, ChannelDeps, SocketContext } from './channel.js';
 import { join } from './channels.js';
 import type { Frame, Ref, Serializer } from './protocol.js';
 import { isBadFrame, reply } from './protocol.js';

@@ -4,17 +4,10 @@
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import {
-  addGroupParticipant,
-  createDirectConversation,
-  createGroupConversation,
-  getConversation,
-  getOrCreateSelfConversation,
-  listConversations,
-  removeGroupParticipant,
-  updateConversation,
-} from '../../chat/conversations.js';
-import type { Created } from '../../chat/conversations.js';
+import type { Created } from '../../chat/conversation-creation.js';
+import { createDirectConversation, createGroupConversation, getOrCreateSelfConversation } from '../../chat/conversation-creation.js';
+import { addGroupParticipant, removeGroupParticipant, updateConversation } from '../../chat/conversation-membership.js';
+import { getConversation, listConversations } from '../../chat/conversation-views.js';
 import { deleteMessage, editMessage, listMessages, markRead, sendMessage } from '../../chat/messages.js';
 import type { Deps } from '../../deps.js';
 import { validationFailed } from '../../errors.js';
