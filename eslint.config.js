@@ -31,7 +31,7 @@ export default tseslint.config(
   },
   {
     // The server's layers, top to bottom: main/app → http, realtime (the edges) → accounts → chat → branding →
-    // the base (db, bus, telemetry, config, errors, rate-limit, deps, user-view). An import only goes down; SQL
+    // the base (db, bus, telemetry, config, errors, rate-limit, user-view); deps.ts sits above the domain's per-node state. An import only goes down; SQL
     // (drizzle-orm) only in the domain and db/. See docs/architecture.md.
     files: ['server/src/**/*.ts'],
     plugins: { 'import-x': importX },
@@ -48,7 +48,9 @@ export default tseslint.config(
           basePath: import.meta.dirname + '/server/src',
           zones: [
             { target: ['./db/connect.ts', './db/schema.ts', './bus', './telemetry', './errors.ts', './rate-limit.ts', './user-view.ts'], from: ['./accounts', './chat', './branding', './http', './realtime', './deps.ts', './config.ts', './app.ts', './main.ts'], message: 'The base imports nothing above it.' },
-            { target: ['./config.ts', './deps.ts'], from: ['./accounts', './chat', './http', './realtime', './app.ts', './main.ts'], message: 'The base imports nothing above it.' },
+            { target: './config.ts', from: ['./accounts', './chat', './http', './realtime', './app.ts', './main.ts'], message: 'The base imports nothing above it.' },
+            // deps.ts builds each domain's per-node state (its *-cache.ts and send-batch.ts), for the domain to use.
+            { target: './deps.ts', from: ['./http', './realtime', './app.ts', './main.ts'], message: 'The domain does not know its edges.' },
             { target: './branding', from: ['./accounts', './chat', './http', './realtime', './app.ts', './main.ts'], message: 'branding/ is below accounts/ and chat/.' },
             { target: './chat', from: ['./accounts', './http', './realtime', './app.ts', './main.ts'], message: 'chat/ is below accounts/: it must not import it (shared views go in a leaf such as user-view.ts).' },
             { target: './accounts', from: ['./http', './realtime', './app.ts', './main.ts'], message: 'The domain does not know its edges.' },

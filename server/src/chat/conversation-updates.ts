@@ -11,8 +11,7 @@ import type { Deps } from '../deps.js';
 import { toUser } from '../user-view.js';
 import type { ConversationType } from './access.js';
 import { ACCESS_REVOKED_TOPIC } from './access.js';
-import type { ConversationShape } from './conversation-shapes.js';
-import { cachedShape, rememberShape } from './conversation-shapes.js';
+import type { ConversationShape } from './shape-cache.js';
 import type { ConversationView } from './conversation-views.js';
 import { titleOf } from './conversation-views.js';
 import type { MessageRow, MessageView } from './message-view.js';
@@ -75,12 +74,12 @@ function toShape(row: ShapeRow): ConversationShape {
 
 /** The shape of a conversation whose participants are `participantIds`: from this node's cache, else read (and cached). */
 async function shapeFor(deps: Deps, conversationId: string, participantIds: readonly string[]): Promise<ConversationShape | undefined> {
-  const cached = cachedShape(deps, conversationId, participantIds);
+  const cached = deps.shapes.get(conversationId, participantIds);
   if (cached) return cached;
   const row = await firstRow<ShapeRow>(deps.db, sql`SELECT ${SHAPE_COLUMNS} FROM conversations c WHERE c.id = ${conversationId}`, 'conversation_shape');
   if (!row) return undefined;
   const shape = toShape(row);
-  rememberShape(deps, conversationId, shape);
+  deps.shapes.remember(conversationId, shape);
   return shape;
 }
 
@@ -196,7 +195,7 @@ async function publishFresh(
   );
   if (!row) return;
   const shape = toShape(row);
-  rememberShape(deps, conversationId, shape);
+  deps.shapes.remember(conversationId, shape);
   await publishUpdate(deps, buildUpdate(event, conversationId, shape, row.viewers ?? [], latestOf(row), onlyUserIds));
 }
 

@@ -14,7 +14,7 @@ import type { UserView } from '../user-view.js';
 import { toUser } from '../user-view.js';
 import type { ConversationType } from './access.js';
 import { isParticipant } from './access.js';
-import type { ConversationShape } from './conversation-shapes.js';
+import type { ConversationShape } from './shape-cache.js';
 import type { MessageRow, MessageView } from './message-view.js';
 import { MESSAGE_COLUMNS_PREFIXED, toMessage } from './message-view.js';
 

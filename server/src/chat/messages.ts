@@ -20,7 +20,6 @@ import { MESSAGE_COLUMNS as COLUMNS, toMessage } from './message-view.js';
 import type { ReadRow } from './conversation-updates.js';
 import { announce, READ_ROW_COLUMNS } from './conversation-updates.js';
 import { messageTopic } from './topics.js';
-import { sendBatcher } from './send-batch.js';
 
 /** The largest message body, in UTF-8 bytes. */
 export const MAX_BODY_BYTES = 8192;
@@ -78,7 +77,7 @@ export async function sendMessage(
       if (clientId !== null && clientId.length > 64) throw validationFailed({ client_id: 'must be at most 64 characters' });
       enforce([deps.limiters.sendBurst, deps.limiters.sendPerMinute], userId, 'messages');
       // Stored together with the other sends of this moment (group commit): see send-batch.ts.
-      const inserted = await sendBatcher(deps).store({ id: randomUUID(), conversationId, senderId: userId, body, clientId });
+      const inserted = await deps.sends.store({ id: randomUUID(), conversationId, senderId: userId, body, clientId });
       if (inserted) {
         messagesSent.inc({ transport });
         span.setAttributes({ 'famichat.message_id': inserted.id, 'famichat.seq': inserted.seq, 'famichat.created': true });

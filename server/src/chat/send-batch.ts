@@ -7,7 +7,7 @@
 import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import { isUniqueViolation, rows } from '../db/connect.js';
-import type { Deps } from '../deps.js';
+import type { Db } from '../db/connect.js';
 import type { ConversationType } from './access.js';
 import { directPairSharesFamily, isParticipant } from './access.js';
 import type { ViewerRow } from './conversation-updates.js';
@@ -100,7 +100,7 @@ export class SendBatcher {
   private inFlight = 0;
   private scheduled = false;
 
-  constructor(private readonly deps: Deps) {}
+  constructor(private readonly db: Db) {}
 
   /**
    * Stores one message; resolves with its row, or undefined when a check failed (not a participant, no
@@ -179,7 +179,7 @@ export class SendBatcher {
   }
 
   private async execute(sends: PendingSend[]): Promise<Map<string, StoredRow>> {
-    const list = await rows<StoredRow>(this.deps.db, batchStatement(sends), 'send_messages');
+    const list = await rows<StoredRow>(this.db, batchStatement(sends), 'send_messages');
     // The viewer rows were read before the statement's writes. As of each message, a participant who sent
     // an earlier message of the batch in that conversation has read up to it.
     list.sort((a, b) => a.seq - b.seq);
@@ -191,13 +191,4 @@ export class SendBatcher {
     }
     return new Map(list.map((row) => [row.id, row]));
   }
-}
-
-const batchers = new WeakMap<Deps, SendBatcher>();
-
-/** The node's {@link SendBatcher}. */
-export function sendBatcher(deps: Deps): SendBatcher {
-  let batcher = batchers.get(deps);
-  if (!batcher) batchers.set(deps, (batcher = new SendBatcher(deps)));
-  return batcher;
 }
