@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import type { Topic } from '../bus/bus.js';
+import { publish, subscribe } from '../bus/bus.js';
 import type { Executor } from '../db/connect.js';
 import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
@@ -91,7 +93,7 @@ const CACHE_TTL_MS = 5_000;
 const CACHE_MAX = 50_000;
 
 /** The bus topic on which every node hears of every revocation `{session_id}`: it drops the session from its cache and closes its sockets. */
-export const REVOCATIONS_TOPIC = 'session-revocations';
+export const REVOCATIONS_TOPIC: Topic<{ revoked: { session_id: string } }> = 'session-revocations';
 
 /**
  * Whether this node heard in the last minute that the session was revoked. A socket's upgrade may
@@ -104,7 +106,7 @@ export function revokedRecently(deps: Deps, sessionId: string): boolean {
 
 /** Drops revoked sessions from this node's cache when any node revokes one (call once per app). */
 export function watchRevocations(deps: Deps): () => void {
-  return deps.bus.subscribe(REVOCATIONS_TOPIC, (event) => {
+  return subscribe(deps.bus, REVOCATIONS_TOPIC, (event) => {
     const id = event.payload.session_id;
     if (typeof id === 'string') deps.sessions.forget(id);
   });
@@ -187,5 +189,5 @@ export async function revokeSession(deps: Deps, caller: Caller, sessionId: strin
   if (!row) throw notFound('session');
   deps.sessions.forget(sessionId);
   // Every node drops it from its cache and closes its sockets.
-  await deps.bus.publish({ topic: REVOCATIONS_TOPIC, event: 'revoked', payload: { session_id: sessionId } });
+  await publish(deps.bus, { topic: REVOCATIONS_TOPIC, event: 'revoked', payload: { session_id: sessionId } });
 }

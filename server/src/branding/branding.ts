@@ -7,6 +7,8 @@ import { sql } from 'drizzle-orm';
 import { firstRow } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { notFound, validationFailed } from '../errors.js';
+import type { Topic } from '../bus/bus.js';
+import { publish, subscribe } from '../bus/bus.js';
 import type { BrandingView } from './branding-cache.js';
 import type { Theme } from './themes.js';
 import { BUILTIN_THEMES } from './themes.js';
@@ -25,11 +27,11 @@ interface StoredBranding {
 }
 
 /** The bus topic announcing a branding change to every node and every connected user. */
-export const BRANDING_TOPIC = 'branding';
+export const BRANDING_TOPIC: Topic<{ branding_updated: { branding: BrandingView } }> = 'branding';
 
 /** Drops every node's cached branding whenever any node saves (call once per app). */
 export function watchBranding(deps: Deps): () => void {
-  return deps.bus.subscribe(BRANDING_TOPIC, () => deps.branding.drop());
+  return subscribe(deps.bus, BRANDING_TOPIC, () => deps.branding.drop());
 }
 
 function merge(deps: Deps, stored: StoredBranding): BrandingView {
@@ -141,7 +143,7 @@ export async function updateBranding(deps: Deps, input: BrandingInput): Promise<
   await deps.db.execute(sql`UPDATE instance SET branding = branding || ${JSON.stringify(patch)}::jsonb WHERE id = 1`);
   deps.branding.drop();
   const branding = await getBranding(deps);
-  await deps.bus.publish({ topic: BRANDING_TOPIC, event: 'branding_updated', payload: { branding } });
+  await publish(deps.bus, { topic: BRANDING_TOPIC, event: 'branding_updated', payload: { branding } });
   return branding;
 }
 

@@ -23,12 +23,6 @@ export function requireId(value: string, what: string): string {
   return value;
 }
 
-/**
- * The node-wide bus topic announcing that a user lost access to a conversation or a family:
- * `{user_id, conversation_id}` or `{user_id, family_id}`. Their open channels for it close at once.
- */
-export const ACCESS_REVOKED_TOPIC = 'access-revocations';
-
 /** Conversation types. */
 export type ConversationType = 'direct' | 'self' | 'group' | 'family';
 

@@ -6,20 +6,20 @@
  * The shapes themselves live in `deps.shapes` (shape-cache.ts); this module keeps every node's copy in step.
  * @module
  */
+import { publish, subscribe } from '../bus/bus.js';
 import type { Deps } from '../deps.js';
+import { SHAPES_TOPIC } from './topics.js';
 
-/** The bus topic on which nodes are told to drop cached shapes: `{conversation_id}`, or `{}` for all. */
-export const SHAPES_TOPIC = 'conversation-shapes';
 
 /** Drops a conversation's cached shape (or all of them) on every node. */
 export async function forgetShapes(deps: Deps, conversationId?: string): Promise<void> {
   deps.shapes.drop(conversationId);
-  await deps.bus.publish({ topic: SHAPES_TOPIC, event: 'forget', payload: conversationId ? { conversation_id: conversationId } : {} });
+  await publish(deps.bus, { topic: SHAPES_TOPIC, event: 'forget', payload: conversationId ? { conversation_id: conversationId } : {} });
 }
 
 /** Drops this node's cached shapes when any node says so (call once per app). */
 export function watchShapes(deps: Deps): () => void {
-  return deps.bus.subscribe(SHAPES_TOPIC, (event) => {
+  return subscribe(deps.bus, SHAPES_TOPIC, (event) => {
     const id = event.payload.conversation_id;
     deps.shapes.drop(typeof id === 'string' ? id : undefined);
   });

@@ -6,17 +6,17 @@
  */
 import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
+import { publish } from '../bus/bus.js';
 import { firstRow } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { toUser } from '../user-view.js';
 import type { ConversationType } from './access.js';
-import { ACCESS_REVOKED_TOPIC } from './access.js';
 import type { ConversationShape } from './shape-cache.js';
 import type { ConversationView } from './conversation-views.js';
 import { titleOf } from './conversation-views.js';
 import type { MessageRow, MessageView } from './message-view.js';
 import { MESSAGE_COLUMNS_OF_M, toMessage } from './message-view.js';
-import { CONVERSATION_UPDATES_TOPIC, userTopic } from './topics.js';
+import { ACCESS_REVOKED_TOPIC, CONVERSATION_UPDATES_TOPIC, userTopic } from './topics.js';
 
 /** What each viewer sees differently in a conversation. */
 export interface ViewerState {
@@ -172,7 +172,7 @@ function latestOf(row: Partial<MessageRow> & { last_seq: number; last_message_at
 
 async function publishUpdate(deps: Deps, update: ConversationUpdate | undefined): Promise<void> {
   if (update) {
-    await deps.bus.publish({ topic: CONVERSATION_UPDATES_TOPIC, event: update.event, payload: update as unknown as Record<string, unknown> });
+    await publish(deps.bus, { topic: CONVERSATION_UPDATES_TOPIC, event: update.event, payload: update });
   }
 }
 
@@ -237,13 +237,13 @@ const ANNOUNCERS: Announcers = {
     await publishUpdate(deps, buildUpdate('conversation_updated', conversationId, shape, viewers, latestOf(row), told));
   },
   async left(deps, { conversationId, userId }) {
-    await deps.bus.publish({
+    await publish(deps.bus, {
       topic: ACCESS_REVOKED_TOPIC,
       event: 'conversation_access_revoked',
       payload: { user_id: userId, conversation_id: conversationId },
     });
     // Their conversation list drops it live too.
-    await deps.bus.publish({ topic: userTopic(userId), event: 'conversation_removed', payload: { conversation_id: conversationId } });
+    await publish(deps.bus, { topic: userTopic(userId), event: 'conversation_removed', payload: { conversation_id: conversationId } });
   },
 };
 

@@ -7,14 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { UserView } from '../user-view.js';
 import { toUser } from '../user-view.js';
+import { publish } from '../bus/bus.js';
 import type { Executor } from '../db/connect.js';
 import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { conflict, notFound, validationFailed } from '../errors.js';
-import { ACCESS_REVOKED_TOPIC, requireFamilyMember, requirePermission } from './access.js';
+import { requireFamilyMember, requirePermission } from './access.js';
 import { ensureGroupAdmin } from './conversation-membership.js';
 import { announce } from './conversation-updates.js';
-import { familyTopic } from './topics.js';
+import { ACCESS_REVOKED_TOPIC, familyTopic } from './topics.js';
 
 /** Roles in a family. */
 export type FamilyRole = 'admin' | 'member';
@@ -136,7 +137,7 @@ export async function announceMemberJoined(deps: Deps, familyId: string, userId:
     deps.db,
     sql`SELECT id, username, display_name, created_at FROM users WHERE id = ${userId}`,
   );
-  await deps.bus.publish({ topic: familyTopic(familyId), event: 'member_joined', payload: { user: toUser(user!) } });
+  await publish(deps.bus, { topic: familyTopic(familyId), event: 'member_joined', payload: { user: toUser(user!) } });
   const conversation = await firstRow<{ id: string }>(
     deps.db,
     sql`SELECT id FROM conversations WHERE family_id = ${familyId} AND type = 'family'`,
@@ -221,8 +222,8 @@ export async function removeMember(deps: Deps, callerId: string, familyId: strin
     deps.db,
     sql`SELECT id, username, display_name, created_at FROM users WHERE id = ${targetId}`,
   );
-  await deps.bus.publish({ topic: ACCESS_REVOKED_TOPIC, event: 'family_access_revoked', payload: { user_id: targetId, family_id: familyId } });
-  if (user) await deps.bus.publish({ topic: familyTopic(familyId), event: 'member_left', payload: { user: toUser(user) } });
+  await publish(deps.bus, { topic: ACCESS_REVOKED_TOPIC, event: 'family_access_revoked', payload: { user_id: targetId, family_id: familyId } });
+  if (user) await publish(deps.bus, { topic: familyTopic(familyId), event: 'member_left', payload: { user: toUser(user) } });
   for (const r of left) {
     await announce(deps, { change: 'left', conversationId: r.conversation_id, userId: targetId });
     await announce(deps, { change: 'updated', conversationId: r.conversation_id });

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
+import { publish } from '../bus/bus.js';
 import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { AppError, conflict, notFound, validationFailed } from '../errors.js';
@@ -82,7 +83,7 @@ export async function sendMessage(
         messagesSent.inc({ transport });
         span.setAttributes({ 'famichat.message_id': inserted.id, 'famichat.seq': inserted.seq, 'famichat.created': true });
         const message = toMessage(inserted);
-        await deps.bus.publish({
+        await publish(deps.bus, {
           topic: messageTopic(inserted.type, conversationId),
           event: 'new_msg',
           payload: { message },
@@ -253,7 +254,7 @@ export async function editMessage(
   );
   if (!row) throw conflict('deleted', 'A deleted message cannot be edited.');
   const message = toMessage(row);
-  await deps.bus.publish({ topic: messageTopic(access.type, conversationId), event: 'message_updated', payload: { message } });
+  await publish(deps.bus, { topic: messageTopic(access.type, conversationId), event: 'message_updated', payload: { message } });
   return message;
 }
 
@@ -272,7 +273,7 @@ export async function deleteMessage(deps: Deps, userId: string, conversationId: 
         WHERE id = ${messageId} AND deleted_at IS NULL RETURNING ${COLUMNS}`,
   );
   if (row) {
-    await deps.bus.publish({
+    await publish(deps.bus, {
       topic: messageTopic(access.type, conversationId),
       event: 'message_deleted',
       payload: { message: toMessage(row) },
@@ -307,7 +308,7 @@ export async function markRead(
     'mark_read',
   );
   if (!row) throw notFound('conversation');
-  await deps.bus.publish({
+  await publish(deps.bus, {
     topic: messageTopic(row.type, conversationId),
     event: 'read',
     payload: { user_id: userId, seq: row.read_seq },

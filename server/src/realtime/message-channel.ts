@@ -6,6 +6,8 @@
 import type { ConversationType } from '../chat/access.js';
 import { requireId, requireParticipant } from '../chat/access.js';
 import { markRead, readCatchUp, sendMessage } from '../chat/messages.js';
+import { messageTopic } from '../chat/topics.js';
+import { publish } from '../bus/bus.js';
 import type { Channel, ChannelDeps, EventTable, JoinResult, SocketContext } from './channel.js';
 import { allowed, handleWith, INVALID, isSeq, NOT_FOUND } from './channel.js';
 
@@ -16,7 +18,7 @@ const CATCH_UP_LIMIT = 200;
 const validClientId = (value: unknown) => value === undefined || (typeof value === 'string' && value.length > 0 && !value.includes('\u0000'));
 
 /** The `handle_in` clauses of a message channel. */
-function events({ deps, typing }: ChannelDeps, socket: SocketContext, topic: string, conversationId: string): EventTable {
+function events({ deps, typing }: ChannelDeps, socket: SocketContext, type: ConversationType, conversationId: string): EventTable {
   return {
     async new_msg(input) {
       // U+0000 cannot be stored: the same validation_failed as over HTTP, not a database error.
@@ -28,7 +30,7 @@ function events({ deps, typing }: ChannelDeps, socket: SocketContext, topic: str
     async typing() {
       // A flood of typing events is dropped here, not fanned out to every member.
       if (!typing.allow(socket.userId, conversationId)) return { status: 'ok', response: {} };
-      await deps.bus.publish({ topic, event: 'typing', payload: { user_id: socket.userId }, origin: socket.id });
+      await publish(deps.bus, { topic: messageTopic(type, conversationId), event: 'typing', payload: { user_id: socket.userId }, origin: socket.id });
       return { status: 'ok', response: {} };
     },
     async read(input) {
@@ -76,7 +78,7 @@ export async function join(
     const channel: Channel = {
       kind: 'message',
       resourceId: conversationId,
-      handleIn: handleWith(events(node, socket, topic, conversationId)),
+      handleIn: handleWith(events(node, socket, actual, conversationId)),
       afterJoin() {
         const held = buffer ?? [];
         buffer = undefined;

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { REVOCATIONS_TOPIC, revokedRecently } from '../accounts/sessions.js';
-import { ACCESS_REVOKED_TOPIC } from '../chat/access.js';
+import { ACCESS_REVOKED_TOPIC } from '../chat/topics.js';
 import { isDatabaseUnavailable } from '../db/connect.js';
 import { channelsJoined, socketsOpen } from '../telemetry/metrics.js';
 import type { Channel, ChannelDeps, SocketContext } from './channel.js';
