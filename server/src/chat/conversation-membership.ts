@@ -7,6 +7,7 @@ import type { Executor } from '../db/connect.js';
 import { firstRow } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { notFound, validationFailed } from '../errors.js';
+import type { ConversationAccess } from './access.js';
 import { requireParticipant, requirePermission } from './access.js';
 import { checkTitle } from './conversation-creation.js';
 import { forgetShapes } from './conversation-shapes.js';
@@ -53,6 +54,13 @@ export async function updateConversation(
   return getConversation(deps.db, userId, conversationId);
 }
 
+/** The caller's access to a group whose participants they would change. */
+async function requireGroup(deps: Deps, conversationId: string, userId: string): Promise<ConversationAccess> {
+  const access = await requireParticipant(deps.db, conversationId, userId);
+  if (access.type !== 'group') throw validationFailed({ conversation: 'participants can only be changed in groups' });
+  return access;
+}
+
 /**
  * Adds a family member to a group (group admins only). Adding someone already there changes nothing.
  * @throws {AppError} `not_found`, `validation_failed` (not a group, or not in the group's family), `forbidden`.
@@ -63,8 +71,7 @@ export async function addGroupParticipant(
   conversationId: string,
   newUserId: string,
 ): Promise<ConversationView> {
-  const access = await requireParticipant(deps.db, conversationId, userId);
-  if (access.type !== 'group') throw validationFailed({ conversation: 'participants can only be changed in groups' });
+  const access = await requireGroup(deps, conversationId, userId);
   requirePermission('addGroupParticipant', { userId, access });
   const member = await firstRow<{ user_id: string }>(
     deps.db,
@@ -94,8 +101,7 @@ export async function removeGroupParticipant(
   conversationId: string,
   targetId: string,
 ): Promise<void> {
-  const access = await requireParticipant(deps.db, conversationId, userId);
-  if (access.type !== 'group') throw validationFailed({ conversation: 'participants can only be changed in groups' });
+  const access = await requireGroup(deps, conversationId, userId);
   requirePermission('removeGroupParticipant', { userId, access, subjectId: targetId });
   const removed = await deps.db.transaction(async (tx) => {
     await tx.execute(sql`SELECT id FROM conversations WHERE id = ${conversationId} FOR UPDATE`);
