@@ -1,6 +1,8 @@
-// ESLint flat config: typescript-eslint with type-checked rules for every workspace, and the React hooks rules for web/
+// ESLint flat config: typescript-eslint with type-checked rules for every workspace, the React hooks rules for web/,
+// and the server's layer order.
 import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -35,6 +37,45 @@ export default tseslint.config(
     ...reactHooks.configs.flat.recommended,
     // A missing dependency is a stale-closure bug: fail the lint, not just warn.
     rules: { ...reactHooks.configs.flat.recommended.rules, 'react-hooks/exhaustive-deps': 'error' },
+  },
+  {
+    // The server's layers, top to bottom: main/app → http, realtime (the edges) → accounts → chat → branding →
+    // the base (db, bus, telemetry, config, errors, rate-limit, user-view); deps.ts sits above the domain's per-node state. An import only goes down; SQL
+    // (drizzle-orm) only in the domain and db/. See docs/architecture.md.
+    files: ['server/src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensionAlias: { '.js': ['.ts', '.js'] } })],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          basePath: import.meta.dirname + '/server/src',
+          zones: [
+            { target: ['./db/connect.ts', './db/schema.ts', './bus', './telemetry', './errors.ts', './rate-limit.ts', './user-view.ts'], from: ['./accounts', './chat', './branding', './http', './realtime', './deps.ts', './config.ts', './app.ts', './main.ts'], message: 'The base imports nothing above it.' },
+            { target: './config.ts', from: ['./accounts', './chat', './http', './realtime', './app.ts', './main.ts'], message: 'The base imports nothing above it.' },
+            // deps.ts builds each domain's per-node state (its *-cache.ts and send-batch.ts), for the domain to use.
+            { target: './deps.ts', from: ['./http', './realtime', './app.ts', './main.ts'], message: 'The domain does not know its edges.' },
+            { target: './branding', from: ['./accounts', './chat', './http', './realtime', './app.ts', './main.ts'], message: 'branding/ is below accounts/ and chat/.' },
+            { target: './chat', from: ['./accounts', './http', './realtime', './app.ts', './main.ts'], message: 'chat/ is below accounts/: it must not import it (shared views go in a leaf such as user-view.ts).' },
+            { target: './accounts', from: ['./http', './realtime', './app.ts', './main.ts'], message: 'The domain does not know its edges.' },
+            { target: './http', from: ['./realtime', './app.ts', './main.ts'], message: 'http/ and realtime/ are separate edges.' },
+            { target: './realtime', from: ['./http', './app.ts', './main.ts'], message: 'http/ and realtime/ are separate edges.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The edges call domain functions; only the domain and db/ write SQL.
+    files: ['server/src/http/**/*.ts', 'server/src/realtime/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'drizzle-orm', message: 'SQL belongs in db/, accounts/, chat/ or branding/.' }] }],
+    },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {

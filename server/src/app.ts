@@ -15,7 +15,7 @@ import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
 import type { Database } from './db/connect.js';
 import type { Deps } from './deps.js';
-import { createLimiters } from './deps.js';
+import { createDeps } from './deps.js';
 import { logSafeRequest, registerEnvelope, requestId } from './http/envelope.js';
 import { registerErrorHandling } from './http/errors.js';
 import { accountRoutes } from './http/routes/accounts.js';
@@ -62,7 +62,7 @@ export async function buildApp(
 ): Promise<{ app: FastifyInstance; domain: Deps; realtime: Realtime }> {
   initTracing();
   const { config, database, bus } = deps;
-  const domain: Deps = { db: database.db, bus, config, limiters: createLimiters(config) };
+  const domain: Deps = createDeps(database.db, bus, config);
   const app = Fastify({
     ...(deps.logger
       ? { loggerInstance: deps.logger }

@@ -1,8 +1,13 @@
 /**
- * What the domain functions are given: plain dependencies, passed as one argument.
+ * What the domain functions are given: plain dependencies and this node's state (caches, the send batcher),
+ * built once per app by {@link createDeps} and passed as one argument.
  * @module
  */
+import { SessionCache } from './accounts/session-cache.js';
+import { BrandingCache } from './branding/branding-cache.js';
 import type { Bus } from './bus/bus.js';
+import { SendBatcher } from './chat/send-batch.js';
+import { ShapeCache } from './chat/shape-cache.js';
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
 import { RateLimiter } from './rate-limit.js';
@@ -26,6 +31,28 @@ export interface Deps {
   bus: Bus;
   config: Config;
   limiters: Limiters;
+  /** This node's group commit of sends. */
+  sends: SendBatcher;
+  /** This node's cached conversation shapes. */
+  shapes: ShapeCache;
+  /** This node's checked tokens and heard revocations. */
+  sessions: SessionCache;
+  /** This node's cached branding. */
+  branding: BrandingCache;
+}
+
+/** Builds the domain's dependencies and this node's state, once per app. */
+export function createDeps(db: Db, bus: Bus, config: Config): Deps {
+  return {
+    db,
+    bus,
+    config,
+    limiters: createLimiters(config),
+    sends: new SendBatcher(db),
+    shapes: new ShapeCache(),
+    sessions: new SessionCache(),
+    branding: new BrandingCache(),
+  };
 }
 
 /** Creates the rate limiters from the configuration. */

@@ -36,7 +36,7 @@ beforeAll(async () => {
   other = await createRedisBus(REDIS_URL, { prefix });
   t = await startTestApp({}, { bus: hubBus });
   hub = t.realtime.hub;
-  batcher = new SendBatcher(t.domain);
+  batcher = new SendBatcher(t.domain.db);
   let familyId: string;
   ({ admin, familyId } = await setupInstance(t));
   const bob = await addMember(t, admin, familyId, 'member', 'Bob');

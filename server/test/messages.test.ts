@@ -6,8 +6,8 @@ import type { Person } from './helpers/fixtures.js';
 import { addMember, createFamily, familyConversation, outsider, setupInstance } from './helpers/fixtures.js';
 import { AppError } from '../src/errors.js';
 import { sendMessage } from '../src/chat/messages.js';
-import type { ConversationUpdate } from '../src/chat/conversations.js';
-import { CONVERSATION_UPDATES_TOPIC } from '../src/chat/conversations.js';
+import type { ConversationUpdate } from '../src/chat/conversation-updates.js';
+import { CONVERSATION_UPDATES_TOPIC } from '../src/chat/topics.js';
 
 let t: TestApp;
 let admin: Person;

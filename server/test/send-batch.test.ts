@@ -29,7 +29,7 @@ beforeAll(async () => {
   const created = await t.as(admin.token).post('/api/v1/conversations', { type: 'group', family_id: familyId, title: 'Batch', participant_ids: [bob.id] });
   expect(created.status).toBe(201);
   group = created.body.data.id;
-  batcher = new SendBatcher(t.domain);
+  batcher = new SendBatcher(t.domain.db);
 });
 afterAll(() => t.close());
 

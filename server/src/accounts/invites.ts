@@ -6,16 +6,18 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { isUniqueViolation, firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
-import { AppError, conflict, forbidden, notFound } from '../errors.js';
-import { isUuid, requireFamilyMember } from '../chat/access.js';
+import { AppError, conflict, notFound } from '../errors.js';
+import { requireInviteManager } from '../chat/access.js';
 import { addressKey, rateLimited } from '../rate-limit.js';
 import type { FamilyRole, FamilyView } from '../chat/families.js';
 import { announceMemberJoined, insertMember } from '../chat/families.js';
 import { hashPassword } from './passwords.js';
 import { createSession } from './sessions.js';
 import { hashToken, newToken } from './tokens.js';
-import type { MeView, UserRow, UserView } from './users.js';
-import { USER_COLUMNS, checkNewUser, toMe, toUser } from './users.js';
+import type { UserView } from '../user-view.js';
+import { toUser } from '../user-view.js';
+import type { MeView, UserRow } from './users.js';
+import { USER_COLUMNS, checkNewUser, toMe } from './users.js';
 
 /** A created invite; the token is shown only here. */
 export interface InviteView {
@@ -57,7 +59,7 @@ const GONE_MESSAGE = 'This invite has expired, has been used or withdrawn, or it
  * @throws {AppError} `not_found` (not a member), `forbidden` (a member but not an admin).
  */
 export async function createInvite(deps: Deps, userId: string, familyId: string, role: FamilyRole): Promise<InviteView> {
-  await requireFamilyAdmin(deps, familyId, userId);
+  await requireInviteManager(deps.db, familyId, userId);
   const id = randomUUID();
   const token = newToken('fci');
   const expiresAt = new Date(Date.now() + deps.config.inviteTtlMs);
@@ -66,17 +68,12 @@ export async function createInvite(deps: Deps, userId: string, familyId: string,
   return { id, token, expires_at: expiresAt.toISOString(), role };
 }
 
-async function requireFamilyAdmin(deps: Deps, familyId: string, userId: string): Promise<void> {
-  const callerRole = await requireFamilyMember(deps.db, familyId, userId);
-  if (callerRole !== 'admin') throw forbidden('Only a family admin can manage invites.');
-}
-
 /**
  * Lists a family's open invites, newest first (family admins only).
  * @throws {AppError} `not_found` (not a member, identical to an unknown family), `forbidden` (not an admin).
  */
 export async function listInvites(deps: Deps, userId: string, familyId: string): Promise<OpenInviteView[]> {
-  await requireFamilyAdmin(deps, familyId, userId);
+  await requireInviteManager(deps.db, familyId, userId);
   const list = await rows<{
     id: string;
     role: FamilyRole;
@@ -110,8 +107,7 @@ export async function listInvites(deps: Deps, userId: string, familyId: string):
  * @throws {AppError} `not_found` (unknown family or invite, or an invite of another family), `forbidden`.
  */
 export async function revokeInvite(deps: Deps, userId: string, familyId: string, inviteId: string): Promise<void> {
-  await requireFamilyAdmin(deps, familyId, userId);
-  if (!isUuid(inviteId)) throw notFound('invite');
+  await requireInviteManager(deps.db, familyId, userId);
   const row = await firstRow<{ id: string }>(
     deps.db,
     sql`UPDATE invites SET revoked_at = COALESCE(revoked_at, now())

@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import type { Topic } from '../bus/bus.js';
+import { publish, subscribe } from '../bus/bus.js';
 import type { Executor } from '../db/connect.js';
 import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
@@ -11,15 +13,14 @@ import { AppError, notFound } from '../errors.js';
 import { addressKey, enforce, rateLimited } from '../rate-limit.js';
 import { withSpan } from '../telemetry/tracing.js';
 import { verifyPassword } from './passwords.js';
+import type { Caller } from './session-cache.js';
 import { hashToken, newToken } from './tokens.js';
 import type { MeView, UserRow } from './users.js';
 import { USER_COLUMNS, toMe } from './users.js';
 
-/** Who is calling: the authenticated user and the session their token belongs to. */
-export interface Caller {
-  userId: string;
-  sessionId: string;
-}
+
+/** Who is calling (see session-cache.ts). */
+export type { Caller } from './session-cache.js';
 
 /** Creates a session for `userId` and returns its one-time-visible token. */
 export async function createSession(
@@ -92,41 +93,7 @@ const CACHE_TTL_MS = 5_000;
 const CACHE_MAX = 50_000;
 
 /** The bus topic on which every node hears of every revocation `{session_id}`: it drops the session from its cache and closes its sockets. */
-export const REVOCATIONS_TOPIC = 'session-revocations';
-
-interface CachedSession {
-  caller: Caller;
-  expiresAt: number;
-  lastSeenAt: number;
-  checkedAt: number;
-}
-
-const sessionCaches = new WeakMap<Deps, Map<string, CachedSession>>();
-
-function sessionCache(deps: Deps): Map<string, CachedSession> {
-  let cache = sessionCaches.get(deps);
-  if (!cache) sessionCaches.set(deps, (cache = new Map<string, CachedSession>()));
-  return cache;
-}
-
-// A revocation heard this recently still closes a socket whose upgrade authenticated the session just before.
-const RECENT_REVOCATION_MS = 60_000;
-const recentRevocations = new WeakMap<Deps, Map<string, number>>();
-
-function forgetSession(deps: Deps, sessionId: string): void {
-  const cache = sessionCache(deps);
-  for (const [hash, entry] of cache) if (entry.caller.sessionId === sessionId) cache.delete(hash);
-  let recent = recentRevocations.get(deps);
-  if (!recent) recentRevocations.set(deps, (recent = new Map<string, number>()));
-  const now = Date.now();
-  recent.delete(sessionId);
-  recent.set(sessionId, now);
-  // Oldest first (insertion order): drop what is past the window.
-  for (const [id, at] of recent) {
-    if (now - at <= RECENT_REVOCATION_MS) break;
-    recent.delete(id);
-  }
-}
+export const REVOCATIONS_TOPIC: Topic<{ revoked: { session_id: string } }> = 'session-revocations';
 
 /**
  * Whether this node heard in the last minute that the session was revoked. A socket's upgrade may
@@ -134,14 +101,14 @@ function forgetSession(deps: Deps, sessionId: string): void {
  * revocations yet: the socket asks this once it does.
  */
 export function revokedRecently(deps: Deps, sessionId: string): boolean {
-  return recentRevocations.get(deps)?.has(sessionId) ?? false;
+  return deps.sessions.revokedRecently(sessionId);
 }
 
 /** Drops revoked sessions from this node's cache when any node revokes one (call once per app). */
 export function watchRevocations(deps: Deps): () => void {
-  return deps.bus.subscribe(REVOCATIONS_TOPIC, (event) => {
+  return subscribe(deps.bus, REVOCATIONS_TOPIC, (event) => {
     const id = event.payload.session_id;
-    if (typeof id === 'string') forgetSession(deps, id);
+    if (typeof id === 'string') deps.sessions.forget(id);
   });
 }
 
@@ -153,7 +120,7 @@ export function watchRevocations(deps: Deps): () => void {
 export async function authenticate(deps: Deps, token: string | undefined): Promise<Caller> {
   if (!token) throw new AppError('unauthorized', 'A bearer token is required.');
   const hash = hashToken(token);
-  const cache = sessionCache(deps);
+  const cache = deps.sessions.checked;
   const now = Date.now();
   let entry = cache.get(hash);
   if (!entry || now - entry.checkedAt > CACHE_TTL_MS || now >= entry.expiresAt) {
@@ -220,7 +187,7 @@ export async function revokeSession(deps: Deps, caller: Caller, sessionId: strin
         WHERE id = ${sessionId} AND user_id = ${caller.userId} AND revoked_at IS NULL RETURNING id`,
   );
   if (!row) throw notFound('session');
-  forgetSession(deps, sessionId);
+  deps.sessions.forget(sessionId);
   // Every node drops it from its cache and closes its sockets.
-  await deps.bus.publish({ topic: REVOCATIONS_TOPIC, event: 'revoked', payload: { session_id: sessionId } });
+  await publish(deps.bus, { topic: REVOCATIONS_TOPIC, event: 'revoked', payload: { session_id: sessionId } });
 }

@@ -5,18 +5,11 @@
 import { sql } from 'drizzle-orm';
 import { themeExists } from '../branding/branding.js';
 import { forgetShapes } from '../chat/conversation-shapes.js';
-import type { Executor } from '../db/connect.js';
 import { firstRow } from '../db/connect.js';
 import type { Deps } from '../deps.js';
-import { forbidden, notFound, validationFailed } from '../errors.js';
-
-/** A user as other people see them. */
-export interface UserView {
-  id: string;
-  username: string;
-  display_name: string;
-  created_at: string;
-}
+import { notFound, validationFailed } from '../errors.js';
+import type { UserView } from '../user-view.js';
+import { toUser } from '../user-view.js';
 
 /** The caller's own view of themselves. */
 export interface MeView extends UserView {
@@ -36,16 +29,6 @@ export interface UserRow {
 
 /** Columns selected for a {@link UserRow}. */
 export const USER_COLUMNS = sql`u.id, u.username, u.display_name, u.created_at, u.theme, u.is_instance_admin`;
-
-/** The public view of a user row. */
-export function toUser(row: Pick<UserRow, 'id' | 'username' | 'display_name' | 'created_at'>): UserView {
-  return {
-    id: row.id,
-    username: row.username,
-    display_name: row.display_name,
-    created_at: new Date(row.created_at).toISOString(),
-  };
-}
 
 /**
  * The private view of a user row. A theme preference whose theme is gone (the admin removed it, or the
@@ -125,13 +108,4 @@ export async function updateMe(deps: Deps, userId: string, update: MeUpdate): Pr
   // Conversation updates carry participants' names: every node re-reads them.
   if (displayName !== undefined) await forgetShapes(deps);
   return toMe(deps, row);
-}
-
-/**
- * Checks that the user is the instance admin.
- * @throws {AppError} `forbidden` otherwise.
- */
-export async function requireInstanceAdmin(ex: Executor, userId: string): Promise<void> {
-  const row = await firstRow<{ is_instance_admin: boolean }>(ex, sql`SELECT is_instance_admin FROM users WHERE id = ${userId}`);
-  if (row?.is_instance_admin !== true) throw forbidden('Only the instance admin can change the branding.');
 }

@@ -7,18 +7,15 @@ import { sql } from 'drizzle-orm';
 import { firstRow } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { notFound, validationFailed } from '../errors.js';
+import type { Topic } from '../bus/bus.js';
+import { publish, subscribe } from '../bus/bus.js';
+import type { BrandingView } from './branding-cache.js';
 import type { Theme } from './themes.js';
 import { BUILTIN_THEMES } from './themes.js';
 import { checkTheme, isLogoUrl } from './validate.js';
 
-/** The branding clients see. */
-export interface BrandingView {
-  app_name: string;
-  tagline: string | null;
-  logo_url: string | null;
-  default_theme: string;
-  themes: Theme[];
-}
+/** The effective branding (see branding-cache.ts). */
+export type { BrandingView } from './branding-cache.js';
 
 /** What the admin saved (each field overrides the deployment default). */
 interface StoredBranding {
@@ -30,13 +27,11 @@ interface StoredBranding {
 }
 
 /** The bus topic announcing a branding change to every node and every connected user. */
-export const BRANDING_TOPIC = 'branding';
-
-const cache = new WeakMap<object, BrandingView>();
+export const BRANDING_TOPIC: Topic<{ branding_updated: { branding: BrandingView } }> = 'branding';
 
 /** Drops every node's cached branding whenever any node saves (call once per app). */
 export function watchBranding(deps: Deps): () => void {
-  return deps.bus.subscribe(BRANDING_TOPIC, () => cache.delete(deps));
+  return subscribe(deps.bus, BRANDING_TOPIC, () => deps.branding.drop());
 }
 
 function merge(deps: Deps, stored: StoredBranding): BrandingView {
@@ -61,10 +56,10 @@ async function readStored(deps: Deps): Promise<StoredBranding> {
 
 /** The effective branding (public). */
 export async function getBranding(deps: Deps): Promise<BrandingView> {
-  const cached = cache.get(deps);
+  const cached = deps.branding.view;
   if (cached) return cached;
   const view = merge(deps, await readStored(deps));
-  cache.set(deps, view);
+  deps.branding.view = view;
   return view;
 }
 
@@ -146,9 +141,9 @@ export async function updateBranding(deps: Deps, input: BrandingInput): Promise<
   if (Object.keys(fields).length > 0) throw validationFailed(fields, 'The branding is not valid.');
   // jsonb || merges atomically, so two admins saving different fields at once both keep theirs.
   await deps.db.execute(sql`UPDATE instance SET branding = branding || ${JSON.stringify(patch)}::jsonb WHERE id = 1`);
-  cache.delete(deps);
+  deps.branding.drop();
   const branding = await getBranding(deps);
-  await deps.bus.publish({ topic: BRANDING_TOPIC, event: 'branding_updated', payload: { branding } });
+  await publish(deps.bus, { topic: BRANDING_TOPIC, event: 'branding_updated', payload: { branding } });
   return branding;
 }
 

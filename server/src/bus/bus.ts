@@ -40,6 +40,37 @@ export interface Bus {
   onReconnect?(handler: () => void): () => void;
 }
 
+/** The events of one topic: each event name's payload type. */
+export type Payloads = Record<string, object>;
+
+declare const eventsOf: unique symbol;
+
+/**
+ * A topic name that carries the payload types of its events (build them with the topic builders of each
+ * domain, e.g. chat/topics.ts), so {@link publish} and {@link subscribe} check every payload against its event.
+ */
+export type Topic<E extends Payloads> = string & { readonly [eventsOf]?: E };
+
+/** One event of a topic with event map `E`, as a subscriber receives it. */
+export type TopicEvent<E extends Payloads> = {
+  [K in keyof E & string]: { topic: string; event: K; payload: E[K]; origin?: string; at?: number };
+}[keyof E & string];
+
+/** One event to publish on a topic with event map `E`: the payload type follows from the event name. */
+export type Publication<E extends Payloads, K extends keyof E & string> = { topic: Topic<E>; event: K; payload: E[K]; origin?: string };
+
+/** Publishes a typed event (see {@link Topic}). */
+export function publish<E extends Payloads, K extends keyof E & string>(bus: Bus, event: Publication<E, K>): Promise<void> {
+  // The one place a typed payload becomes the transport's JSON object.
+  return bus.publish(event as BusEvent);
+}
+
+/** Subscribes to a typed topic: the handler receives events whose payload type follows from their name. */
+export function subscribe<E extends Payloads>(bus: Bus, topic: Topic<E>, handler: (event: TopicEvent<E>) => void): () => void {
+  // Only publish() puts events on a typed topic, so what arrives has the topic's types.
+  return bus.subscribe(topic, handler as (event: BusEvent) => void);
+}
+
 /**
  * Adds `value` to the set of `key` in `map` (creating it); returns the function that removes it again
  * (and the set, once empty). The listener registries of the bus and the hub are all such maps.

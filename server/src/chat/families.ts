@@ -5,14 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { UserView } from '../accounts/users.js';
-import { toUser } from '../accounts/users.js';
+import type { UserView } from '../user-view.js';
+import { toUser } from '../user-view.js';
+import { publish } from '../bus/bus.js';
 import type { Executor } from '../db/connect.js';
 import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
-import { conflict, forbidden, notFound, validationFailed } from '../errors.js';
-import { ACCESS_REVOKED_TOPIC, isUuid, requireFamilyMember } from './access.js';
-import { announceCreated, announceUpdated, ensureGroupAdmin, removedFromConversation } from './conversations.js';
+import { conflict, notFound, validationFailed } from '../errors.js';
+import { requireFamilyMember, requirePermission } from './access.js';
+import { ensureGroupAdmin } from './conversation-membership.js';
+import { announce } from './conversation-updates.js';
+import { ACCESS_REVOKED_TOPIC, familyTopic } from './topics.js';
 
 /** Roles in a family. */
 export type FamilyRole = 'admin' | 'member';
@@ -37,9 +40,6 @@ export interface FamilyDetailView extends FamilyView {
   members: MemberView[];
   conversation_id: string;
 }
-
-/** The bus topic of a family's events (member_joined, member_left, presence). */
-export const familyTopic = (familyId: string) => `family:${familyId}`;
 
 /**
  * Checks a family name: 1-64 characters after trimming.
@@ -81,7 +81,7 @@ export async function insertFamily(
 export async function createFamily(deps: Deps, userId: string, name: string): Promise<FamilyView> {
   const checked = checkFamilyName(name);
   const { family, conversationId } = await deps.db.transaction((tx) => insertFamily(tx, userId, checked));
-  await announceCreated(deps, conversationId, [userId]);
+  await announce(deps, { change: 'created', conversationId, userIds: [userId] });
   return family;
 }
 
@@ -137,24 +137,22 @@ export async function announceMemberJoined(deps: Deps, familyId: string, userId:
     deps.db,
     sql`SELECT id, username, display_name, created_at FROM users WHERE id = ${userId}`,
   );
-  await deps.bus.publish({ topic: familyTopic(familyId), event: 'member_joined', payload: { user: toUser(user!) } });
+  await publish(deps.bus, { topic: familyTopic(familyId), event: 'member_joined', payload: { user: toUser(user!) } });
   const conversation = await firstRow<{ id: string }>(
     deps.db,
     sql`SELECT id FROM conversations WHERE family_id = ${familyId} AND type = 'family'`,
   );
-  if (conversation) await announceUpdated(deps, conversation.id);
+  if (conversation) await announce(deps, { change: 'updated', conversationId: conversation.id });
 }
 
 async function lockMembership(ex: Executor, familyId: string, callerId: string, targetId: string) {
   // The family row lock serialises every admin change in the family (no "check then update" race).
   await ex.execute(sql`SELECT id FROM families WHERE id = ${familyId} FOR UPDATE`);
   const callerRole = await requireFamilyMember(ex, familyId, callerId);
-  const target = isUuid(targetId)
-    ? await firstRow<{ role: FamilyRole }>(
-        ex,
-        sql`SELECT role FROM memberships WHERE family_id = ${familyId} AND user_id = ${targetId}`,
-      )
-    : undefined;
+  const target = await firstRow<{ role: FamilyRole }>(
+    ex,
+    sql`SELECT role FROM memberships WHERE family_id = ${familyId} AND user_id = ${targetId}`,
+  );
   const admins = await firstRow<{ n: number }>(
     ex,
     sql`SELECT count(*)::int AS n FROM memberships WHERE family_id = ${familyId} AND role = 'admin'`,
@@ -180,10 +178,9 @@ export async function setMemberRole(
   targetId: string,
   role: FamilyRole,
 ): Promise<MemberView> {
-  if (!isUuid(familyId)) throw notFound('family');
   await deps.db.transaction(async (tx) => {
     const { callerRole, targetRole, adminCount } = await lockMembership(tx, familyId, callerId, targetId);
-    if (callerRole !== 'admin') throw forbidden('Only a family admin can change roles.');
+    requirePermission('changeFamilyRoles', { userId: callerId, familyRole: callerRole });
     if (!targetRole) throw notFound('member');
     if (targetRole === 'admin' && role === 'member' && adminCount <= 1) {
       throw conflict('last_admin', 'A family needs at least one admin.');
@@ -205,10 +202,9 @@ export async function setMemberRole(
  * @throws {AppError} `not_found` (family or member), `forbidden`, `conflict` `last_admin`.
  */
 export async function removeMember(deps: Deps, callerId: string, familyId: string, targetId: string): Promise<void> {
-  if (!isUuid(familyId)) throw notFound('family');
   const left = await deps.db.transaction(async (tx) => {
     const { callerRole, targetRole, adminCount } = await lockMembership(tx, familyId, callerId, targetId);
-    if (callerRole !== 'admin' && callerId !== targetId) throw forbidden('Only a family admin can remove other members.');
+    requirePermission('removeFamilyMember', { userId: callerId, familyRole: callerRole, subjectId: targetId });
     if (!targetRole) throw notFound('member');
     if (targetRole === 'admin' && adminCount <= 1) throw conflict('last_admin', 'A family needs at least one admin.');
     await tx.execute(sql`DELETE FROM memberships WHERE family_id = ${familyId} AND user_id = ${targetId}`);
@@ -226,10 +222,10 @@ export async function removeMember(deps: Deps, callerId: string, familyId: strin
     deps.db,
     sql`SELECT id, username, display_name, created_at FROM users WHERE id = ${targetId}`,
   );
-  await deps.bus.publish({ topic: ACCESS_REVOKED_TOPIC, event: 'family_access_revoked', payload: { user_id: targetId, family_id: familyId } });
-  if (user) await deps.bus.publish({ topic: familyTopic(familyId), event: 'member_left', payload: { user: toUser(user) } });
+  await publish(deps.bus, { topic: ACCESS_REVOKED_TOPIC, event: 'family_access_revoked', payload: { user_id: targetId, family_id: familyId } });
+  if (user) await publish(deps.bus, { topic: familyTopic(familyId), event: 'member_left', payload: { user: toUser(user) } });
   for (const r of left) {
-    await removedFromConversation(deps, r.conversation_id, targetId);
-    await announceUpdated(deps, r.conversation_id);
+    await announce(deps, { change: 'left', conversationId: r.conversation_id, userId: targetId });
+    await announce(deps, { change: 'updated', conversationId: r.conversation_id });
   }
 }

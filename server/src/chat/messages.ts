@@ -7,19 +7,20 @@ import { randomUUID } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
+import { publish } from '../bus/bus.js';
 import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
-import { AppError, conflict, forbidden, notFound, validationFailed } from '../errors.js';
+import { AppError, conflict, notFound, validationFailed } from '../errors.js';
 import { enforce } from '../rate-limit.js';
 import { messagesSent } from '../telemetry/metrics.js';
 import { withSpan } from '../telemetry/tracing.js';
 import type { ConversationType } from './access.js';
-import { isUuid, requireParticipant } from './access.js';
+import { isParticipant, requireParticipant, requirePermission } from './access.js';
 import type { MessageRow, MessageView } from './message-view.js';
 import { MESSAGE_COLUMNS as COLUMNS, toMessage } from './message-view.js';
-import type { ReadRow } from './conversations.js';
-import { announceRead, announceSent, READ_ROW_COLUMNS } from './conversations.js';
-import { sendBatcher } from './send-batch.js';
+import type { ReadRow } from './conversation-updates.js';
+import { announce, READ_ROW_COLUMNS } from './conversation-updates.js';
+import { messageTopic } from './topics.js';
 
 /** The largest message body, in UTF-8 bytes. */
 export const MAX_BODY_BYTES = 8192;
@@ -72,24 +73,23 @@ export async function sendMessage(
     'chat.send_message',
     { 'famichat.conversation_id': conversationId, 'famichat.user_id': userId, 'famichat.transport': transport },
     async (span) => {
-      if (!isUuid(conversationId)) throw notFound('conversation');
       const body = checkBody(input.body);
       const clientId = input.client_id ?? null;
       if (clientId !== null && clientId.length > 64) throw validationFailed({ client_id: 'must be at most 64 characters' });
       enforce([deps.limiters.sendBurst, deps.limiters.sendPerMinute], userId, 'messages');
       // Stored together with the other sends of this moment (group commit): see send-batch.ts.
-      const inserted = await sendBatcher(deps).store({ id: randomUUID(), conversationId, senderId: userId, body, clientId });
+      const inserted = await deps.sends.store({ id: randomUUID(), conversationId, senderId: userId, body, clientId });
       if (inserted) {
         messagesSent.inc({ transport });
         span.setAttributes({ 'famichat.message_id': inserted.id, 'famichat.seq': inserted.seq, 'famichat.created': true });
         const message = toMessage(inserted);
-        await deps.bus.publish({
-          topic: `message:${inserted.type}:${conversationId}`,
+        await publish(deps.bus, {
+          topic: messageTopic(inserted.type, conversationId),
           event: 'new_msg',
           payload: { message },
         });
         // The conversation's new state for its participants' lists, from the same statement's viewer rows.
-        await announceSent(deps, message, inserted.viewers);
+        await announce(deps, { change: 'sent', message, viewers: inserted.viewers });
         return { message, created: true, type: inserted.type };
       }
       // Nothing inserted: not a participant, a direct conversation without a shared family, or a retry.
@@ -141,7 +141,6 @@ export async function listMessages(
       if (query.before !== undefined && query.after !== undefined) {
         throw validationFailed({ before: 'use either before or after, not both', after: 'use either before or after, not both' });
       }
-      if (!isUuid(conversationId)) throw notFound('conversation');
       const result = await readPage(deps.db, conversationId, query, userId);
       span.setAttribute('famichat.count', result.messages.length);
       return result;
@@ -187,11 +186,17 @@ export async function readPage(ex: Executor, conversationId: string, query: Page
   const checked = await rows<MessageRow>(
     ex,
     sql`SELECT m.* FROM participants p LEFT JOIN LATERAL (${page}) m ON true
-        WHERE p.conversation_id = ${conversationId} AND p.user_id = ${viewerId}`,
+        WHERE ${isParticipant('p', conversationId, viewerId)}`,
     `${name}_checked`,
   );
   if (checked.length === 0) throw notFound('conversation');
   return toPage(checked.filter((row) => row.id !== null), query);
+}
+
+/** A conversation's latest seq (0 when it has no message, or no longer exists). */
+export async function readLatestSeq(ex: Executor, conversationId: string): Promise<number> {
+  const latest = await firstRow<{ last_seq: number }>(ex, sql`SELECT last_seq FROM conversations WHERE id = ${conversationId}`, 'latest_seq');
+  return latest?.last_seq ?? 0;
 }
 
 /**
@@ -206,8 +211,7 @@ export async function readCatchUp(
   limit: number,
 ): Promise<{ latestSeq: number; page: MessagePage }> {
   if (after === undefined) {
-    const latest = await firstRow<{ last_seq: number }>(ex, sql`SELECT last_seq FROM conversations WHERE id = ${conversationId}`, 'latest_seq');
-    return { latestSeq: latest?.last_seq ?? 0, page: { messages: [], page: { has_more: false, first_seq: null, last_seq: null } } };
+    return { latestSeq: await readLatestSeq(ex, conversationId), page: { messages: [], page: { has_more: false, first_seq: null, last_seq: null } } };
   }
   const query = { limit, after };
   const list = await rows<MessageRow & { latest_seq: number }>(
@@ -220,7 +224,6 @@ export async function readCatchUp(
 }
 
 async function findMessage(ex: Executor, conversationId: string, messageId: string): Promise<MessageRow> {
-  if (!isUuid(messageId)) throw notFound('message');
   const row = await firstRow<MessageRow>(
     ex,
     sql`SELECT ${COLUMNS} FROM messages WHERE id = ${messageId} AND conversation_id = ${conversationId}`,
@@ -242,7 +245,7 @@ export async function editMessage(
 ): Promise<MessageView> {
   const access = await requireParticipant(deps.db, conversationId, userId);
   const current = await findMessage(deps.db, conversationId, messageId);
-  if (current.sender_id !== userId) throw forbidden('Only the sender can edit a message.');
+  requirePermission('editMessage', { userId, subjectId: current.sender_id });
   const body = checkBody(newBody);
   const row = await firstRow<MessageRow>(
     deps.db,
@@ -251,7 +254,7 @@ export async function editMessage(
   );
   if (!row) throw conflict('deleted', 'A deleted message cannot be edited.');
   const message = toMessage(row);
-  await deps.bus.publish({ topic: `message:${access.type}:${conversationId}`, event: 'message_updated', payload: { message } });
+  await publish(deps.bus, { topic: messageTopic(access.type, conversationId), event: 'message_updated', payload: { message } });
   return message;
 }
 
@@ -263,17 +266,15 @@ export async function editMessage(
 export async function deleteMessage(deps: Deps, userId: string, conversationId: string, messageId: string): Promise<void> {
   const access = await requireParticipant(deps.db, conversationId, userId);
   const current = await findMessage(deps.db, conversationId, messageId);
-  const moderator =
-    (access.type === 'group' && access.role === 'admin') || (access.type === 'family' && access.familyRole === 'admin');
-  if (current.sender_id !== userId && !moderator) throw forbidden('Only the sender or an admin can delete a message.');
+  requirePermission('deleteMessage', { userId, access, subjectId: current.sender_id });
   const row = await firstRow<MessageRow>(
     deps.db,
     sql`UPDATE messages SET body = '', deleted_at = now()
         WHERE id = ${messageId} AND deleted_at IS NULL RETURNING ${COLUMNS}`,
   );
   if (row) {
-    await deps.bus.publish({
-      topic: `message:${access.type}:${conversationId}`,
+    await publish(deps.bus, {
+      topic: messageTopic(access.type, conversationId),
       event: 'message_deleted',
       payload: { message: toMessage(row) },
     });
@@ -283,7 +284,7 @@ export async function deleteMessage(deps: Deps, userId: string, conversationId: 
 /**
  * Moves the caller's read cursor forward (never backwards, clamped to the latest seq), tells the
  * conversation's subscribers (except the `origin` socket), and the user topics of the caller and of the
- * senders of the messages it newly covers (see {@link announceRead}).
+ * senders of the messages it newly covers (see the `read` change of {@link announce}).
  * @returns the cursor after the move.
  * @throws {AppError} `not_found`.
  */
@@ -294,7 +295,6 @@ export async function markRead(
   seq: number,
   origin?: string,
 ): Promise<number> {
-  if (!isUuid(conversationId)) throw notFound('conversation');
   // One statement: only a participant has a row to move (the access check), and it returns what the
   // conversation update needs.
   const row = await firstRow<ReadRow & { type: ConversationType }>(
@@ -303,17 +303,17 @@ export async function markRead(
         FROM participants o JOIN conversations c ON c.id = o.conversation_id
           LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
         WHERE o.conversation_id = p.conversation_id AND o.user_id = p.user_id
-          AND p.conversation_id = ${conversationId} AND p.user_id = ${userId}
+          AND ${isParticipant('p', conversationId, userId)}
         RETURNING c.type, ${READ_ROW_COLUMNS}`,
     'mark_read',
   );
   if (!row) throw notFound('conversation');
-  await deps.bus.publish({
-    topic: `message:${row.type}:${conversationId}`,
+  await publish(deps.bus, {
+    topic: messageTopic(row.type, conversationId),
     event: 'read',
     payload: { user_id: userId, seq: row.read_seq },
     ...(origin ? { origin } : {}),
   });
-  await announceRead(deps, conversationId, userId, row);
+  await announce(deps, { change: 'read', conversationId, userId, row });
   return row.read_seq;
 }

@@ -7,9 +7,10 @@
 import type { SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import { isUniqueViolation, rows } from '../db/connect.js';
-import type { Deps } from '../deps.js';
+import type { Db } from '../db/connect.js';
 import type { ConversationType } from './access.js';
-import type { ViewerRow } from './conversations.js';
+import { directPairSharesFamily, isParticipant } from './access.js';
+import type { ViewerRow } from './conversation-updates.js';
 import type { MessageRow } from './message-view.js';
 import { MESSAGE_COLUMNS } from './message-view.js';
 
@@ -59,12 +60,8 @@ export function batchStatement(sends: PendingSend[]): SQL {
       SELECT i.*, c.type FROM input i CROSS JOIN LATERAL (
         SELECT c.type FROM conversations c
         WHERE c.id = i.conversation_id
-          AND EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = i.sender_id)
-          AND (c.type <> 'direct' OR EXISTS (
-                SELECT 1 FROM participants o
-                JOIN memberships m1 ON m1.user_id = o.user_id
-                JOIN memberships m2 ON m2.family_id = m1.family_id AND m2.user_id = i.sender_id
-                WHERE o.conversation_id = c.id AND o.user_id <> i.sender_id))
+          AND EXISTS (SELECT 1 FROM participants p WHERE ${isParticipant('p', sql`c.id`, sql`i.sender_id`)})
+          AND ${directPairSharesFamily(sql`i.sender_id`)}
         LIMIT 1) c
       WHERE i.client_id IS NULL OR NOT EXISTS (SELECT 1 FROM messages m
               WHERE m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_id = i.client_id)
@@ -103,7 +100,7 @@ export class SendBatcher {
   private inFlight = 0;
   private scheduled = false;
 
-  constructor(private readonly deps: Deps) {}
+  constructor(private readonly db: Db) {}
 
   /**
    * Stores one message; resolves with its row, or undefined when a check failed (not a participant, no
@@ -182,7 +179,7 @@ export class SendBatcher {
   }
 
   private async execute(sends: PendingSend[]): Promise<Map<string, StoredRow>> {
-    const list = await rows<StoredRow>(this.deps.db, batchStatement(sends), 'send_messages');
+    const list = await rows<StoredRow>(this.db, batchStatement(sends), 'send_messages');
     // The viewer rows were read before the statement's writes. As of each message, a participant who sent
     // an earlier message of the batch in that conversation has read up to it.
     list.sort((a, b) => a.seq - b.seq);
@@ -194,13 +191,4 @@ export class SendBatcher {
     }
     return new Map(list.map((row) => [row.id, row]));
   }
-}
-
-const batchers = new WeakMap<Deps, SendBatcher>();
-
-/** The node's {@link SendBatcher}. */
-export function sendBatcher(deps: Deps): SendBatcher {
-  let batcher = batchers.get(deps);
-  if (!batcher) batchers.set(deps, (batcher = new SendBatcher(deps)));
-  return batcher;
 }

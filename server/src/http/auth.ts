@@ -3,7 +3,7 @@
  * @module
  */
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { Caller } from '../accounts/sessions.js';
+import type { Caller } from '../accounts/session-cache.js';
 import { authenticate } from '../accounts/sessions.js';
 import type { Deps } from '../deps.js';
 

@@ -4,9 +4,9 @@
  * @module
  */
 import type { Bus, BusEvent } from '../bus/bus.js';
-import { addToSet } from '../bus/bus.js';
-import type { ConversationUpdate } from '../chat/conversations.js';
-import { CONVERSATION_UPDATES_TOPIC } from '../chat/conversations.js';
+import { addToSet, subscribe } from '../bus/bus.js';
+import type { ConversationUpdate } from '../chat/conversation-updates.js';
+import { CONVERSATION_UPDATES_TOPIC } from '../chat/topics.js';
 import { broadcastFanout } from '../telemetry/metrics.js';
 import type { Serializer } from './protocol.js';
 
@@ -78,7 +78,7 @@ export class Hub {
     private readonly bus: Bus,
     private readonly store?: HubStore,
   ) {
-    this.stopUpdates = bus.subscribe(CONVERSATION_UPDATES_TOPIC, (event) => this.routeUpdate(event));
+    this.stopUpdates = subscribe(bus, CONVERSATION_UPDATES_TOPIC, (event) => this.routeUpdate(event.payload));
     this.stopReconnect = store && bus.onReconnect ? bus.onReconnect(() => this.recoverAll()) : () => undefined;
   }
 
@@ -248,8 +248,7 @@ export class Hub {
     entry.held = held;
   }
 
-  private routeUpdate(event: BusEvent): void {
-    const update = event.payload as unknown as ConversationUpdate;
+  private routeUpdate(update: ConversationUpdate): void {
     for (const userId of Object.keys(update.viewers)) {
       const set = this.users.get(userId);
       if (set) for (const listener of [...set]) listener(update);

@@ -8,7 +8,8 @@
  * @module
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Bus, BusEvent } from '../bus/bus.js';
+import type { Bus, Payloads, Publication, Topic, TopicEvent } from '../bus/bus.js';
+import { publish, subscribe } from '../bus/bus.js';
 import type { Hub } from './hub.js';
 
 /** One presence: a user connected through one socket. */
@@ -22,11 +23,16 @@ export type PresenceMap = Record<string, { metas: PresenceEntry['meta'][] }>;
 
 type Entries = Map<string, PresenceEntry>; // by phx_ref
 
-interface WireDiff {
+type WireDiff = {
   node: string;
   joins: PresenceEntry[];
   leaves: PresenceEntry[];
-}
+};
+
+/** The events between nodes: liveness, and a request for a topic's presences. */
+type NodeEvents = { heartbeat: { node: string }; sync: { node: string; topic: string } };
+/** The events of a family topic's presence wire topic: a node's diff, or its answer to a sync request. */
+type WireEvents = { diff: WireDiff; sync: WireDiff };
 
 /** Timing settings. */
 export interface PresenceOptions {
@@ -38,8 +44,8 @@ export interface PresenceOptions {
   nodeTimeoutMs?: number;
 }
 
-const NODES_TOPIC = 'presence-nodes';
-const wireTopic = (topic: string) => `presence:${topic}`;
+const NODES_TOPIC: Topic<NodeEvents> = 'presence-nodes';
+const wireTopic = (topic: string): Topic<WireEvents> => `presence:${topic}`;
 
 function toMap(entries: Iterable<PresenceEntry>): PresenceMap {
   const map: PresenceMap = {};
@@ -68,7 +74,7 @@ export class Presence {
   ) {
     this.windowMs = options.windowMs ?? 50;
     this.nodeTimeoutMs = options.nodeTimeoutMs ?? 15_000;
-    this.stopNodes = bus.subscribe(NODES_TOPIC, (event) => this.onNodeEvent(event));
+    this.stopNodes = subscribe(bus, NODES_TOPIC, (event) => this.onNodeEvent(event));
     const heartbeat = setInterval(() => {
       void this.publish({ topic: NODES_TOPIC, event: 'heartbeat', payload: { node: this.nodeId } });
       this.sweep();
@@ -121,7 +127,7 @@ export class Presence {
   watch(topic: string): () => void {
     let entry = this.watching.get(topic);
     if (!entry) {
-      entry = { count: 0, stop: this.bus.subscribe(wireTopic(topic), (event) => this.onDiff(topic, event)) };
+      entry = { count: 0, stop: subscribe(this.bus, wireTopic(topic), (event) => this.onDiff(topic, event)) };
       this.watching.set(topic, entry);
       void this.publish({ topic: NODES_TOPIC, event: 'sync', payload: { node: this.nodeId, topic } });
     }
@@ -142,7 +148,7 @@ export class Presence {
     for (const [topic, diff] of this.pending) {
       if (diff.joins.size === 0 && diff.leaves.size === 0) continue;
       const wire: WireDiff = { node: this.nodeId, joins: [...diff.joins.values()], leaves: [...diff.leaves.values()] };
-      void this.publish({ topic: wireTopic(topic), event: 'diff', payload: wire as unknown as Record<string, unknown> });
+      void this.publish({ topic: wireTopic(topic), event: 'diff', payload: wire });
     }
     this.pending.clear();
   }
@@ -166,8 +172,9 @@ export class Presence {
     if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.windowMs);
   }
 
-  private async publish(event: BusEvent): Promise<void> {
-    await this.bus.publish(event).catch(() => undefined);
+  /** Publishes, ignoring a failure: presence heals through heartbeats and syncs. */
+  private async publish<E extends Payloads, K extends keyof E & string>(event: Publication<E, K>): Promise<void> {
+    await publish(this.bus, event).catch(() => undefined);
   }
 
   private remoteNode(node: string) {
@@ -177,7 +184,7 @@ export class Presence {
     return state;
   }
 
-  private onNodeEvent(event: BusEvent): void {
+  private onNodeEvent(event: TopicEvent<NodeEvents>): void {
     const { node, topic } = event.payload as { node?: string; topic?: string };
     if (typeof node !== 'string' || node === this.nodeId) return;
     if (event.event === 'heartbeat') {
@@ -187,13 +194,13 @@ export class Presence {
       const entries = this.local.get(topic);
       if (entries && entries.size > 0) {
         const wire: WireDiff = { node: this.nodeId, joins: [...entries.values()], leaves: [] };
-        void this.publish({ topic: wireTopic(topic), event: 'sync', payload: wire as unknown as Record<string, unknown> });
+        void this.publish({ topic: wireTopic(topic), event: 'sync', payload: wire });
       }
     }
   }
 
-  private onDiff(topic: string, event: BusEvent): void {
-    const diff = event.payload as unknown as WireDiff;
+  private onDiff(topic: string, event: TopicEvent<WireEvents>): void {
+    const diff = event.payload;
     let joins = diff.joins;
     let leaves = diff.leaves;
     // Our own sockets already know our presences: a sync answer is for the other nodes.

@@ -5,11 +5,9 @@
  * @module
  */
 import websocket from '@fastify/websocket';
-import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { authenticate } from '../accounts/sessions.js';
-import { readPage } from '../chat/messages.js';
-import { firstRow } from '../db/connect.js';
+import { readLatestSeq, readPage } from '../chat/messages.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { Hub } from './hub.js';
@@ -45,8 +43,7 @@ export interface Realtime {
 export async function registerRealtime(app: FastifyInstance, deps: Deps, options: RealtimeOptions = {}): Promise<Realtime> {
   const hub = new Hub(deps.bus, {
     catchUp: async (conversationId, afterSeq) => (await readPage(deps.db, conversationId, { limit: CATCH_UP_PAGE, after: afterSeq })).messages,
-    latestSeq: async (conversationId) =>
-      (await firstRow<{ last_seq: number }>(deps.db, sql`SELECT last_seq FROM conversations WHERE id = ${conversationId}`, 'latest_seq'))?.last_seq ?? 0,
+    latestSeq: (conversationId) => readLatestSeq(deps.db, conversationId),
   });
   const settings = deps.config.realtime;
   const nodeTimeoutMs = options.presenceNodeTimeoutMs ?? settings.presenceNodeTimeoutMs;

@@ -9,9 +9,8 @@ import { listSessions, login, revokeSession } from '../../accounts/sessions.js';
 import { isSetUp, setup } from '../../accounts/setup.js';
 import { getMe, updateMe } from '../../accounts/users.js';
 import type { Deps } from '../../deps.js';
-import { notFound } from '../../errors.js';
-import { isUuid } from '../../chat/access.js';
 import { requireAuth } from '../auth.js';
+import { requireIds } from '../ids.js';
 import { ok } from '../envelope.js';
 import { IdParams, ref, responses } from '../schemas.js';
 
@@ -31,6 +30,7 @@ const AuthWithFamily = Type.Object({
 export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
   return (app, _options, done) => {
     const auth = requireAuth(deps);
+    const familyIds = requireIds({ id: 'family', invite_id: 'invite' });
 
     app.get('/setup', {
       schema: {
@@ -114,7 +114,7 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
     }, async (request) => ok(await listSessions(deps, request.caller)));
 
     app.delete('/me/sessions/:id', {
-      preHandler: auth,
+      preHandler: [auth, requireIds({ id: 'session' })],
       schema: {
         tags: ['accounts'],
         summary: 'Revoke a session: its token stops working and its sockets close',
@@ -122,13 +122,12 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
         response: responses({ 204: null }, [404]),
       },
     }, async (request, reply) => {
-      if (!isUuid(request.params.id)) throw notFound('session');
       await revokeSession(deps, request.caller, request.params.id);
       return reply.code(204).send();
     });
 
     app.post('/families/:id/invites', {
-      preHandler: auth,
+      preHandler: [auth, familyIds],
       schema: {
         tags: ['families'],
         summary: 'Create a single-use invite (family admins)',
@@ -143,7 +142,7 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
     });
 
     app.get('/families/:id/invites', {
-      preHandler: auth,
+      preHandler: [auth, familyIds],
       schema: {
         tags: ['families'],
         summary: "The family's open invites, newest first, without their tokens (family admins)",
@@ -153,7 +152,7 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
     }, async (request) => ok(await listInvites(deps, request.caller.userId, request.params.id)));
 
     app.delete('/families/:id/invites/:invite_id', {
-      preHandler: auth,
+      preHandler: [auth, familyIds],
       schema: {
         tags: ['families'],
         summary: 'Withdraw an invite: it can no longer be used (family admins)',

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { requireInstanceAdmin } from '../../accounts/users.js';
+import { requireInstanceAdmin } from '../../chat/access.js';
 import { getBranding, getTheme, themeCss, updateBranding } from '../../branding/branding.js';
 import type { Deps } from '../../deps.js';
 import { requireAuth } from '../auth.js';

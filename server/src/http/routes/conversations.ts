@@ -4,21 +4,15 @@
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import {
-  addGroupParticipant,
-  createDirectConversation,
-  createGroupConversation,
-  getConversation,
-  getOrCreateSelfConversation,
-  listConversations,
-  removeGroupParticipant,
-  updateConversation,
-} from '../../chat/conversations.js';
-import type { Created } from '../../chat/conversations.js';
+import type { Created } from '../../chat/conversation-creation.js';
+import { createDirectConversation, createGroupConversation, getOrCreateSelfConversation } from '../../chat/conversation-creation.js';
+import { addGroupParticipant, removeGroupParticipant, updateConversation } from '../../chat/conversation-membership.js';
+import { getConversation, listConversations } from '../../chat/conversation-views.js';
 import { deleteMessage, editMessage, listMessages, markRead, sendMessage } from '../../chat/messages.js';
 import type { Deps } from '../../deps.js';
 import { validationFailed } from '../../errors.js';
 import { requireAuth } from '../auth.js';
+import { requireIds } from '../ids.js';
 import { ok } from '../envelope.js';
 import { IdParams, ref, responses } from '../schemas.js';
 
@@ -29,6 +23,7 @@ const MessageBody = Type.String({ description: 'Trimmed, non-empty, at most 8192
 export function conversationRoutes(deps: Deps): FastifyPluginCallbackTypebox {
   return (app, _options, done) => {
     app.addHook('preHandler', requireAuth(deps));
+    app.addHook('preHandler', requireIds({ id: 'conversation', user_id: 'participant', message_id: 'message' }));
 
     app.post('/conversations', {
       schema: {

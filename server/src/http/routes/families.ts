@@ -7,6 +7,7 @@ import { Type } from 'typebox';
 import { createFamily, getFamily, listFamilies, removeMember, setMemberRole } from '../../chat/families.js';
 import type { Deps } from '../../deps.js';
 import { requireAuth } from '../auth.js';
+import { requireIds } from '../ids.js';
 import { ok } from '../envelope.js';
 import { IdParams, ref, responses } from '../schemas.js';
 
@@ -16,6 +17,7 @@ const MemberParams = Type.Object({ id: Type.String(), user_id: Type.String() });
 export function familyRoutes(deps: Deps): FastifyPluginCallbackTypebox {
   return (app, _options, done) => {
     app.addHook('preHandler', requireAuth(deps));
+    app.addHook('preHandler', requireIds({ id: 'family', user_id: 'member' }));
 
     app.post('/families', {
       schema: {
