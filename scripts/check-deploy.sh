@@ -137,7 +137,9 @@ docker compose "${single[@]}" stop famichat >/dev/null 2>&1
 took=$((SECONDS - stop_at))
 code=$(docker inspect --format '{{.State.ExitCode}}' "$(docker compose "${single[@]}" ps -a -q famichat)")
 [ "$code" = 0 ] || fail "the app exited with $code after SIGTERM:\n$(docker compose "${single[@]}" logs --tail 30 famichat)"
-docker compose "${single[@]}" logs famichat | grep -q '"msg":"shut down cleanly"' || fail "no clean shutdown in the app's log"
+# The log is read whole first: `logs | grep -q` fails under pipefail when grep stops reading early.
+app_log=$(docker compose "${single[@]}" logs famichat 2>&1)
+grep -q '"msg":"shut down cleanly"' <<<"$app_log" || fail "no clean shutdown in the app's log:\n$(tail -20 <<<"$app_log")"
 [ "$took" -le 10 ] || fail "stopping took $took s"
 say "exit 0 within $took s, 'shut down cleanly' logged"
 docker compose "${single[@]}" down -v >/dev/null 2>&1
