@@ -94,7 +94,7 @@ for base in node:24-trixie-slim postgres:17-alpine redis:8-alpine caddy:2-alpine
   if [ -z "$registry_ok" ] && timeout 20 docker pull -q "$base" >/dev/null 2>&1; then continue; fi
   registry_ok=no
 done
-if [ "$registry_ok" = no ] || docker image inspect --format '{{index .Config.Labels "famichat.standin"}}' node:24-trixie-slim 2>/dev/null | grep -q .; then
+if [ "$registry_ok" = no ] || [ -n "$(docker image inspect --format '{{index .Config.Labels "famichat.standin"}}' node:24-trixie-slim 2>/dev/null)" ]; then
   bash deploy/standins/build.sh
 fi
 
