@@ -7,7 +7,7 @@ import { rows } from '../src/db/connect.js';
 import type { TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, createFamily, familyConversation, outsider, setupInstance } from './helpers/fixtures.js';
+import { addMember, createFamily, familyConversation, outsider, setupInstance, startFamily } from './helpers/fixtures.js';
 
 // Counts argon2 hashing (the expensive step of registration) while keeping the real function.
 vi.mock('../src/accounts/passwords.js', async (importOriginal) => {
@@ -24,9 +24,9 @@ let familyId: string;
 let member: Person;
 
 beforeAll(async () => {
-  t = await startTestApp();
-  ({ admin, familyId } = await setupInstance(t, 'Accounts family'));
-  member = await addMember(t, admin, familyId);
+  let members: Person[];
+  ({ t, admin, familyId, members } = await startFamily('Accounts family'));
+  member = members[0]!;
 });
 afterAll(() => t.close());
 

@@ -4,9 +4,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../src/db/connect.js';
 import type { Res, TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, createFamily, outsider, setupInstance } from './helpers/fixtures.js';
+import { addMember, createFamily, outsider, startFamily } from './helpers/fixtures.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -18,9 +17,9 @@ let familyId: string;
 let member: Person;
 
 beforeAll(async () => {
-  t = await startTestApp();
-  ({ admin, familyId } = await setupInstance(t, 'Invite family'));
-  member = await addMember(t, admin, familyId);
+  let members: Person[];
+  ({ t, admin, familyId, members } = await startFamily('Invite family'));
+  member = members[0]!;
 });
 afterAll(() => t.close());
 

@@ -4,9 +4,8 @@
 // removed from the conversation are not listed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
+import { familyConversation, startFamily } from './helpers/fixtures.js';
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
 
 let t: TestApp;
@@ -18,11 +17,10 @@ let familyId: string;
 const sockets: { disconnect(): void }[] = [];
 
 beforeAll(async () => {
-  t = await startTestApp();
+  let members: Person[];
+  ({ t, admin, familyId, members } = await startFamily(undefined, ['Bob', 'Carol']));
+  [bob, carol] = [members[0]!, members[1]!];
   url = await t.listen();
-  ({ admin, familyId } = await setupInstance(t));
-  bob = await addMember(t, admin, familyId, 'member', 'Bob');
-  carol = await addMember(t, admin, familyId, 'member', 'Carol');
 });
 afterAll(async () => {
   for (const socket of sockets) socket.disconnect();

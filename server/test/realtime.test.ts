@@ -8,7 +8,7 @@ import { WebSocket } from 'ws';
 import type { TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, createFamily, familyConversation, setupInstance } from './helpers/fixtures.js';
+import { addMember, createFamily, familyConversation, setupInstance, startFamily } from './helpers/fixtures.js';
 import type { Raw } from './helpers/frames.js';
 import { raw as openRaw, socketUrl, upgradeOutcome } from './helpers/frames.js';
 import { connect, joinChannel, push } from './helpers/phoenix.js';
@@ -24,11 +24,10 @@ let famConv: string;
 const opened: { close(): void }[] = [];
 
 beforeAll(async () => {
-  t = await startTestApp();
+  let members: Person[];
+  ({ t, admin, familyId, members } = await startFamily(undefined, ['Bob', 'Carol']));
+  [bob, carol] = [members[0]!, members[1]!];
   url = await t.listen();
-  ({ admin, familyId } = await setupInstance(t));
-  bob = await addMember(t, admin, familyId, 'member', 'Bob');
-  carol = await addMember(t, admin, familyId, 'member', 'Carol');
   famConv = await familyConversation(t, admin, familyId);
 });
 afterEach(() => {

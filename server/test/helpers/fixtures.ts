@@ -1,6 +1,7 @@
 // Builds the people and families tests need, through the public API only.
 import { expect } from 'vitest';
 import type { TestApp } from './app.js';
+import { startTestApp } from './app.js';
 
 /** A registered person. */
 export interface Person {
@@ -20,6 +21,18 @@ export async function setupInstance(t: TestApp, familyName = 'The Testers') {
   expect(res.status).toBe(201);
   const admin: Person = { id: res.body.data.user.id, username, token: res.body.data.token, sessionId: res.body.data.session_id };
   return { admin, familyId: res.body.data.family.id as string };
+}
+
+/**
+ * A test app after first-run setup, with one member per display name in `memberNames` (default: one member
+ * named after its username) in the admin's family: the setup most test files start from.
+ */
+export async function startFamily(familyName?: string, memberNames: (string | undefined)[] = [undefined]) {
+  const t = await startTestApp();
+  const { admin, familyId } = await setupInstance(t, familyName);
+  const members: Person[] = [];
+  for (const name of memberNames) members.push(await addMember(t, admin, familyId, 'member', name));
+  return { t, admin, familyId, members };
 }
 
 /** Creates an invite into `familyId` as `inviter`, and registers a new person with it. */
