@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // Tests read JSON response bodies, which are untyped by nature.
-    files: ['**/test/**/*.ts'],
+    files: ['**/test/**/*.ts', 'e2e/helpers/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',

@@ -1,64 +1,29 @@
 // Read receipts in the browser: Mum writes to Kid, Kid opens the chat (reading it), and "Seen by Kid" shows
 // under Mum's message live, after a reload, on a second device of Mum's that was on the list when Kid read,
 // and on a device that logs in afterwards. Production build, real server, fresh PostgreSQL database.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, screenshot } from '../helpers/browser.js';
-import type { RunningServer } from '../helpers/server.js';
-import { startServer } from '../helpers/server.js';
+import { screenshot } from '../helpers/browser.js';
+import type { FamilyFixture } from '../helpers/family.js';
+import { conversationLink, mine, startFamily } from '../helpers/family.js';
 
-let server: RunningServer;
-let browser: Browser;
-const pageErrors: string[] = [];
-const PASSWORD = 'correct horse battery';
-
-async function post(path: string, body: unknown, token?: string): Promise<any> {
-  const res = await fetch(`${server.url}/api/v1${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  expect(res.status, await res.clone().text()).toBeLessThan(300);
-  return ((await res.json()) as { data: unknown }).data;
-}
-
-/** A logged-in page in a new browser context (a device of its own). */
-async function device(kind: 'phone' | 'desktop', username: string, who: string): Promise<Page> {
-  const page = await (await newContext(browser, kind, server.url)).newPage();
-  page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !/WebSocket|Failed to load resource/.test(message.text())) pageErrors.push(`${who}: ${message.text()}`);
-  });
-  await page.goto('/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'New chat' }).waitFor();
-  return page;
-}
-
-const conversationLink = (page: Page, title: string) => page.getByRole('link', { name: new RegExp(`^${title}`) });
-const mine = (page: Page, body: string) => page.locator('.row.mine:not(.pending)', { hasText: body });
+let family: FamilyFixture;
+const device = (kind: 'phone' | 'desktop', username: string): Promise<Page> => family.device(kind, username);
 
 beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  const setup = await post('/setup', { username: 'mum', password: PASSWORD, display_name: 'Mum', family_name: 'The Smiths' });
-  const invite = await post(`/families/${setup.family.id}/invites`, {}, setup.token);
-  const kid = await post('/auth/register', { invite_token: invite.token, username: 'kid', password: PASSWORD, display_name: 'Kid' });
-  await post('/conversations', { type: 'direct', participant_id: kid.user.id }, setup.token);
+  family = await startFamily(['kid']);
+  await family.api('POST', '/conversations', { type: 'direct', participant_id: family.members.kid?.user.id }, family.members.mum?.token);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await family?.stop();
 });
 
 describe('read receipts', () => {
   it('shows "Seen by" live, after a reload, and on every device of the sender', async () => {
-    const mum = await device('desktop', 'mum', 'mum');
+    const mum = await device('desktop', 'mum');
     // Mum's second device stays on the conversation list while Kid reads.
-    const mumPhone = await device('phone', 'mum', 'mum (phone)');
+    const mumPhone = await device('phone', 'mum');
     await conversationLink(mum, 'Kid').click();
     await mum.getByRole('heading', { name: 'Kid' }).waitFor();
     await mum.getByLabel('Message', { exact: true }).fill('Homework done?');
@@ -66,7 +31,7 @@ describe('read receipts', () => {
     await mine(mum, 'Homework done?').getByText('Sent').waitFor();
     expect(await mum.getByText(/^Seen by/).count()).toBe(0);
 
-    const kid = await device('phone', 'kid', 'kid');
+    const kid = await device('phone', 'kid');
     await conversationLink(kid, 'Mum').click();
     await kid.locator('.row.theirs', { hasText: 'Homework done?' }).waitFor();
 
@@ -81,7 +46,7 @@ describe('read receipts', () => {
     await conversationLink(mumPhone, 'Kid').click();
     await mine(mumPhone, 'Homework done?').getByText('Seen by Kid').waitFor();
     // A device that logs in afterwards shows it too.
-    const mumLaptop = await device('desktop', 'mum', 'mum (laptop)');
+    const mumLaptop = await device('desktop', 'mum');
     await conversationLink(mumLaptop, 'Kid').click();
     await mine(mumLaptop, 'Homework done?').getByText('Seen by Kid').waitFor();
 
@@ -96,6 +61,6 @@ describe('read receipts', () => {
     await kid.locator('.row.theirs', { hasText: 'And your room?' }).waitFor();
     for (const page of [mum, mumPhone, mumLaptop]) await mine(page, 'And your room?').getByText('Seen by Kid').waitFor();
     for (const page of [mum, mumPhone, mumLaptop]) expect(await page.getByText(/^Seen by/).count()).toBe(1);
-    expect(pageErrors).toEqual([]);
+    expect(family.pageErrors).toEqual([]);
   });
 });

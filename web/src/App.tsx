@@ -73,11 +73,13 @@ function Shell({ path }: { path: string }) {
           Reconnecting… Messages you send now will go out when the connection returns.
         </div>
       ) : null}
-      <aside className="sidebar" aria-label="Conversations">
-        <header className="topbar">
+      {/* The list is the main content until a conversation or page opens beside (or, on a phone, over) it. */}
+      <div className="sidebar" role={detail ? 'complementary' : 'main'} aria-label="Conversations">
+        <div className="topbar">
           <a href="/" className="brand-link" onClick={(e) => { e.preventDefault(); navigate('/'); }}>
             <Logo size={28} />
-            <span className="app-name">{appName}</span>
+            {/* The list is the page on its own (phones, and "/" on a desktop): then the app's name is its heading. */}
+            {detail ? <span className="app-name">{appName}</span> : <h1 className="app-name">{appName}</h1>}
           </a>
           <nav className="top-actions" aria-label="Main">
             {isAdmin ? (
@@ -89,10 +91,11 @@ function Shell({ path }: { path: string }) {
               Settings
             </a>
           </nav>
-        </header>
+        </div>
         <ConversationList activeId={chat?.id} />
-      </aside>
-      <main className="main">{main}</main>
+      </div>
+      {/* On "/" the desktop's right-hand side only hints at what to do; the list is the page. */}
+      <div className="main" role={detail ? 'main' : undefined} aria-hidden={detail ? undefined : true}>{main}</div>
     </div>
   );
 }

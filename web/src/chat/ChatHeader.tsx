@@ -7,10 +7,10 @@ export function ChatHeader({ title, subtitle }: { title: string; subtitle?: stri
     <header className="chat-header">
       <BackLink />
       {subtitle === undefined ? (
-        <h2>{title}</h2>
+        <h1>{title}</h1>
       ) : (
         <div className="chat-title">
-          <h2>{title}</h2>
+          <h1>{title}</h1>
           <span className="muted">{subtitle}</span>
         </div>
       )}

@@ -10,7 +10,7 @@ export function AdminPage() {
     <section className="page">
       <header className="chat-header">
         <BackLink />
-        <h2>Family</h2>
+        <h1>Family</h1>
       </header>
       <div className="page-body">
         {families.map((f) => <FamilyAdmin key={f.id} family={f} />)}
@@ -55,7 +55,7 @@ function FamilyAdmin({ family }: { family: FamilyDetail }) {
 
   return (
     <article className="family-admin" aria-labelledby={`family-${family.id}`}>
-      <h3 id={`family-${family.id}`}>{family.name}</h3>
+      <h2 id={`family-${family.id}`}>{family.name}</h2>
       <ErrorText message={error} />
       <table className="members">
         <caption className="sr-only">Members of {family.name}</caption>
@@ -95,7 +95,7 @@ function FamilyAdmin({ family }: { family: FamilyDetail }) {
       </table>
       {isAdmin ? (
         <div className="invite">
-          <h4>Invite someone</h4>
+          <h3>Invite someone</h3>
           <div className="invite-row">
             <label htmlFor={`invite-role-${family.id}`}>Joins as</label>
             <select id={`invite-role-${family.id}`} value={inviteRole} onChange={(e) => setInviteRole(e.target.value as Role)}>

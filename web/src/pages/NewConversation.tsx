@@ -41,11 +41,11 @@ export function NewConversationPage() {
     <section className="page">
       <header className="chat-header">
         <BackLink />
-        <h2>New conversation</h2>
+        <h1>New conversation</h1>
       </header>
       <div className="page-body">
         <ErrorText message={error} />
-        <h3>Message someone</h3>
+        <h2>Message someone</h2>
         {people.length === 0 ? <p className="muted">Nobody else is in your family yet. Invite them from the Family page.</p> : null}
         <ul className="people">
           {people.map((u) => (
@@ -58,7 +58,7 @@ export function NewConversationPage() {
         </ul>
         {family ? (
           <form onSubmit={(e) => void group(e)} className="group-form">
-            <h3>Create a group</h3>
+            <h2>Create a group</h2>
             {families.length > 1 ? (
               <div className="field">
                 <label htmlFor="group-family">Family</label>

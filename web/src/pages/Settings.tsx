@@ -15,7 +15,7 @@ export function SettingsPage() {
     <section className="page">
       <header className="chat-header">
         <BackLink />
-        <h2>Settings</h2>
+        <h1>Settings</h1>
       </header>
       <div className="page-body">
         <p>
