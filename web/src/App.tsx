@@ -15,7 +15,14 @@ export function App() {
   const needsSetup = useApp((s) => s.needsSetup);
   const me = useApp((s) => s.me);
 
-  if (boot === 'loading') return <p className="loading" role="status">Loading…</p>;
+  if (boot === 'loading')
+    return (
+      // A page like any other while it loads: a main landmark and a heading (the name is the one index.html gives).
+      <main className="loading">
+        <h1 className="sr-only">{document.title || 'Famichat'}</h1>
+        <p role="status">Loading…</p>
+      </main>
+    );
   if (boot === 'error')
     return (
       <main className="auth">
@@ -83,11 +90,11 @@ function Shell({ path }: { path: string }) {
           </a>
           <nav className="top-actions" aria-label="Main">
             {isAdmin ? (
-              <a href="/admin" className="icon-button" onClick={(e) => { e.preventDefault(); navigate('/admin'); }}>
+              <a href="/admin" className="icon-button" aria-current={path === '/admin' ? 'page' : undefined} onClick={(e) => { e.preventDefault(); navigate('/admin'); }}>
                 Family
               </a>
             ) : null}
-            <a href="/settings" className="icon-button" onClick={(e) => { e.preventDefault(); navigate('/settings'); }}>
+            <a href="/settings" className="icon-button" aria-current={path === '/settings' ? 'page' : undefined} onClick={(e) => { e.preventDefault(); navigate('/settings'); }}>
               Settings
             </a>
           </nav>
