@@ -1,10 +1,12 @@
 // The web client end to end: the production build served by the real server on PostgreSQL, driven in
 // Debian's Chromium. Two people in two browser contexts (a desktop and a phone) set up, invite, register,
 // chat live (typing, unread badges), scroll back through history, send while the server is down (delivered
-// once after the reconnect), and switch themes that survive a reload. Screenshots go to docs/screenshots/.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+// once after the reconnect), and switch themes that survive a reload. Every page state on the way is audited
+// (axe-core in the light, dark and high-contrast themes); the audit's screenshots go to docs/screenshots/.
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, screenshot } from '../helpers/browser.js';
+import { audit } from '../helpers/audit.js';
+import { launchBrowser, newContext } from '../helpers/browser.js';
 import type { RunningServer } from '../helpers/server.js';
 import { startServer } from '../helpers/server.js';
 
@@ -63,13 +65,14 @@ describe('Famichat in the browser', () => {
 
     await mum.goto('/');
     await expect.poll(() => mum.getByRole('heading', { name: /set up your family chat/i }).isVisible()).toBe(true);
-    await screenshot(mum, 'desktop-light-setup');
+    await audit(mum, 'setup');
     await mum.getByLabel('Your name').fill('Mum');
     await mum.getByLabel('Username').fill('mum');
     await mum.getByLabel('Password').fill('correct horse battery');
     await mum.getByLabel('Family name').fill('The Smiths');
     await mum.getByRole('button', { name: 'Create family' }).click();
     await conversationLink(mum, 'The Smiths').waitFor();
+    await audit(mum, 'list');
     // Installable: the service worker takes control of the page.
     expect(await mum.evaluate(async () => !!(await navigator.serviceWorker.ready).active)).toBe(true);
     const families = await api(mum, 'GET', '/families');
@@ -79,11 +82,29 @@ describe('Famichat in the browser', () => {
   it('shows a clear error for a wrong password', async () => {
     const page = await (await newContext(browser, 'desktop', server.url)).newPage();
     await page.goto('/');
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await audit(page, 'login');
     await page.getByLabel('Username').fill('mum');
     await page.getByLabel('Password').fill('wrong password');
     await page.getByRole('button', { name: 'Log in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('Wrong username or password.');
-    await screenshot(page, 'desktop-light-login');
+    await audit(page, 'login-error');
+    await page.context().close();
+  });
+
+  it('says it is loading while the server is slow, and offers a retry when it cannot be reached', async () => {
+    const page = await (await newContext(browser, 'desktop', server.url)).newPage();
+    // The boot's branding request is held: the loading state stays up for the audit, then the request fails.
+    let hold!: (route: Route) => void;
+    const held = new Promise<Route>((resolve) => (hold = resolve));
+    await page.route('**/api/v1/branding', (route) => hold(route));
+    await page.goto('/');
+    await page.getByRole('status').getByText('Loading…').waitFor();
+    await audit(page, 'loading');
+    await (await held).abort('connectionrefused');
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('button', { name: 'Try again' }).isVisible()).toBe(true);
+    await audit(page, 'boot-error');
     await page.context().close();
   });
 
@@ -92,11 +113,11 @@ describe('Famichat in the browser', () => {
     await mum.getByRole('button', { name: 'Create invite link' }).click();
     const link = await mum.getByLabel(/Invite link/).inputValue();
     expect(link).toMatch(new RegExp(`^${server.url}/invite/.+`));
-    await screenshot(mum, 'desktop-light-family-admin');
+    await audit(mum, 'family-admin');
 
     await kid.goto(link);
     await kid.getByRole('heading', { name: "You're invited" }).waitFor();
-    await screenshot(kid, 'phone-light-invite');
+    await audit(kid, 'invite');
     await kid.getByLabel('Your name').fill('Kid');
     await kid.getByLabel('Username').fill('kid');
     await kid.getByLabel('Password').fill('correct horse battery');
@@ -136,20 +157,22 @@ describe('Famichat in the browser', () => {
 
     await mum.getByLabel('Message', { exact: true }).pressSequentially('Dinner at 7?');
     await expect.poll(() => kid.locator('.typing').textContent()).toBe('Mum is typing…');
+    await audit(kid, 'typing');
     await mum.getByRole('button', { name: 'Send' }).click();
     await kid.locator('.row.theirs', { hasText: 'Dinner at 7?' }).waitFor();
     await mum.locator('.row.mine', { hasText: 'Dinner at 7?' }).getByText('Sent').waitFor();
     await expect.poll(() => mum.locator('.row', { hasText: 'Dinner at 7?' }).count()).toBe(1);
     await expect.poll(() => kid.locator('.typing').textContent()).toBe('');
     await mum.locator('.row.mine', { hasText: 'Dinner at 7?' }).waitFor();
-    await screenshot(mum, 'desktop-light-chat');
-    await screenshot(kid, 'phone-light-chat');
+    await audit(mum, 'chat');
+    await audit(kid, 'chat');
   });
 
   it('shows an unread badge for messages in a conversation that is not open, and clears it on opening', async () => {
     // Mum opens her notes; the kid writes in the family chat.
     await mum.getByRole('button', { name: 'Notes' }).click();
     await mum.getByRole('heading', { name: 'Notes' }).waitFor();
+    await audit(mum, 'notes');
     await kid.getByLabel('Message', { exact: true }).fill('Are you there?');
     await kid.getByLabel('Message', { exact: true }).press('Enter');
     await kid.getByLabel('Message', { exact: true }).fill('Hello?');
@@ -160,7 +183,7 @@ describe('Famichat in the browser', () => {
     const titles = await mum.locator('.conversation .title').allTextContents();
     expect(titles.indexOf('The Smiths')).toBeLessThan(titles.indexOf('Notes'));
     await expect.poll(() => family.locator('.preview').textContent()).toContain('Kid: Hello?');
-    await screenshot(mum, 'desktop-light-unread');
+    await audit(mum, 'unread');
     await family.click();
     await mum.locator('.row.theirs', { hasText: 'Hello?' }).waitFor();
     await expect.poll(() => family.getByLabel(/unread/).count()).toBe(0);
@@ -170,6 +193,8 @@ describe('Famichat in the browser', () => {
 
   it('starts a direct conversation, loads the latest page first and older pages on scrolling up', async () => {
     await mum.getByRole('button', { name: 'New chat' }).click();
+    await mum.getByRole('heading', { name: 'New conversation' }).waitFor();
+    await audit(mum, 'new-chat');
     await mum.getByRole('button', { name: /^Kid/ }).click();
     await mum.getByRole('heading', { name: 'Kid' }).waitFor();
     const direct = (await api(mum, 'GET', '/conversations')).find((c: any) => c.type === 'direct');
@@ -191,6 +216,7 @@ describe('Famichat in the browser', () => {
     expect(seqs).toEqual(Array.from({ length: 75 }, (_, i) => i + 1));
     // Day separator: all today.
     expect(await mum.getByRole('separator').allTextContents()).toEqual(['Today']);
+    await audit(mum, 'history');
   });
 
   it('sends a message typed while the server is down exactly once after the reconnect', async () => {
@@ -202,7 +228,9 @@ describe('Famichat in the browser', () => {
     await mum.getByLabel('Message', { exact: true }).press('Enter');
     const pending = mum.locator('.row.pending', { hasText: 'Sent while offline' });
     await pending.getByText('Sending…').waitFor();
-    await screenshot(mum, 'desktop-light-reconnecting');
+    await audit(mum, 'reconnecting');
+    await kid.getByText(/Reconnecting/).waitFor();
+    await audit(kid, 'reconnecting');
     await server.restart();
     await mum.locator('.row.mine:not(.pending)', { hasText: 'Sent while offline' }).waitFor({ timeout: 30_000 });
     await expect.poll(() => mum.getByText(/Reconnecting/).count(), { timeout: 30_000 }).toBe(0);
@@ -218,21 +246,26 @@ describe('Famichat in the browser', () => {
     await row.getByRole('button', { name: /Options for your message/ }).click();
     await row.getByRole('button', { name: 'Edit' }).click();
     await row.getByLabel('Edit message').fill('Dinner at 8?');
+    await audit(mum, 'edit');
     await row.getByRole('button', { name: 'Save' }).click();
     await kid.locator('.row.theirs', { hasText: 'Dinner at 8?' }).getByText(/edited/).waitFor();
     const edited = row;
     await edited.getByText(/edited/).waitFor();
     await edited.getByRole('button', { name: /Options for your message/ }).click();
     await edited.getByRole('button', { name: 'Delete' }).click();
+    await edited.getByRole('button', { name: 'Keep' }).waitFor();
+    await audit(mum, 'delete');
     await edited.getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => kid.locator('.row', { hasText: 'Dinner at 8?' }).count()).toBe(0);
     expect(await kid.getByText('This message was deleted').count()).toBe(1);
+    await audit(kid, 'deleted');
   });
 
   it("creates a group that shows up live in the member's list and carries messages both ways", async () => {
     await mum.getByRole('button', { name: 'New chat' }).click();
     await mum.getByLabel('Group name').fill('Weekend plans');
     await mum.getByRole('checkbox', { name: 'Kid' }).check();
+    await audit(mum, 'new-group');
     await mum.getByRole('button', { name: 'Create group' }).click();
     await mum.getByRole('heading', { name: 'Weekend plans' }).waitFor();
     // The kid's phone lists it without a reload; a message makes it unread there.
@@ -241,11 +274,13 @@ describe('Famichat in the browser', () => {
     await mum.getByLabel('Message', { exact: true }).fill('Picnic on Saturday?');
     await mum.getByLabel('Message', { exact: true }).press('Enter');
     await conversationLink(kid, 'Weekend plans').getByLabel(/unread/).waitFor();
+    await audit(kid, 'unread');
     await conversationLink(kid, 'Weekend plans').click();
     await kid.locator('.row.theirs', { hasText: 'Picnic on Saturday?' }).waitFor();
     await kid.getByLabel('Message', { exact: true }).fill('Yes!');
     await kid.getByLabel('Message', { exact: true }).press('Enter');
     await mum.locator('.row.theirs', { hasText: 'Yes!' }).waitFor();
+    await audit(mum, 'group');
     const group = (await api(mum, 'GET', '/conversations')).find((c: any) => c.type === 'group');
     expect(group).toMatchObject({ title: 'Weekend plans', latest_message_seq: 2 });
     expect(group.participants.map((p: any) => p.display_name).sort()).toEqual(['Kid', 'Mum']);
@@ -253,6 +288,8 @@ describe('Famichat in the browser', () => {
 
   it('switches themes, saves the choice, and applies it before the first paint after a reload', async () => {
     await mum.getByRole('link', { name: 'Settings' }).click();
+    // Audited while the preference still follows the system (the audit switches themes through it).
+    await audit(mum, 'settings');
     await mum.getByRole('radio', { name: 'Dark' }).check();
     await expect.poll(() => mum.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await expect.poll(async () => (await api(mum, 'GET', '/me')).preferences.theme).toBe('dark');
@@ -265,10 +302,8 @@ describe('Famichat in the browser', () => {
     await mum.reload();
     await mum.getByRole('radio', { name: 'Dark' }).waitFor();
     expect(await mum.getByRole('radio', { name: 'Dark' }).isChecked()).toBe(true);
-    await screenshot(mum, 'desktop-dark-settings');
     await conversationLink(mum, 'The Smiths').click();
     await mum.locator('.row.mine', { hasText: 'Sent while offline' }).waitFor();
-    await screenshot(mum, 'desktop-dark-chat');
 
     // "Follow the system" follows it.
     await mum.getByRole('link', { name: 'Settings' }).click();
@@ -280,16 +315,16 @@ describe('Famichat in the browser', () => {
     expect((await api(mum, 'GET', '/me')).preferences.theme).toBeNull();
 
     await kid.goto('/settings');
+    await kid.getByRole('radio', { name: 'High contrast' }).waitFor();
+    await audit(kid, 'settings');
     await kid.getByRole('radio', { name: 'High contrast' }).check();
     await kid.reload();
     await expect.poll(() => kid.evaluate(() => document.documentElement.dataset.theme)).toBe('high-contrast');
     await kid.getByRole('radio', { name: 'Dark' }).check();
     await kid.goto('/');
     await conversationLink(kid, 'The Smiths').waitFor();
-    await screenshot(kid, 'phone-dark-list');
     await conversationLink(kid, 'The Smiths').click();
     await kid.locator('.row.theirs', { hasText: 'Sent while offline' }).waitFor();
-    await screenshot(kid, 'phone-dark-chat');
   });
 
   it('fits a 390x844 phone: no sideways scrolling, one pane at a time, a back link', async () => {
@@ -297,9 +332,11 @@ describe('Famichat in the browser', () => {
     await conversationLink(kid, 'The Smiths').waitFor();
     expect(await kid.locator('.chat').count()).toBe(0);
     await kid.getByRole('link', { name: 'Settings' }).click();
-    await kid.getByRole('radio', { name: 'Light' }).check();
+    // Back to following the system, which the audit switches through.
+    await kid.getByRole('radio', { name: 'Follow the system' }).check();
     await kid.getByRole('link', { name: 'Back to conversations' }).click();
-    await screenshot(kid, 'phone-light-list');
+    await conversationLink(kid, 'The Smiths').waitFor();
+    await audit(kid, 'list');
     await conversationLink(kid, 'The Smiths').click();
     await kid.getByLabel('Message', { exact: true }).fill('x'.repeat(500));
     await kid.getByLabel('Message', { exact: true }).press('Enter');
@@ -322,6 +359,7 @@ describe('Famichat in the browser', () => {
     await kid.getByRole('link', { name: 'Settings' }).click();
     await kid.getByRole('button', { name: 'Log out' }).click();
     await kid.getByRole('heading', { name: 'Log in' }).waitFor();
+    await audit(kid, 'login');
     expect(await kid.evaluate(() => localStorage.getItem('famichat.token'))).toBeNull();
     expect(pageErrors).toEqual([]);
   });

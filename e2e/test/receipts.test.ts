@@ -3,7 +3,7 @@
 // and on a device that logs in afterwards. Production build, real server, fresh PostgreSQL database.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { screenshot } from '../helpers/browser.js';
+import { audit } from '../helpers/audit.js';
 import type { FamilyFixture } from '../helpers/family.js';
 import { conversationLink, mine, startFamily } from '../helpers/family.js';
 
@@ -34,6 +34,7 @@ describe('read receipts', () => {
     const kid = await device('phone', 'kid');
     await conversationLink(kid, 'Mum').click();
     await kid.locator('.row.theirs', { hasText: 'Homework done?' }).waitFor();
+    await audit(kid, 'direct');
 
     // Live, from Kid's read.
     await mine(mum, 'Homework done?').getByText('Seen by Kid').waitFor();
@@ -41,10 +42,11 @@ describe('read receipts', () => {
     await mum.reload();
     await mine(mum, 'Homework done?').getByText('Seen by Kid').waitFor();
     await mum.locator('.chat-title').getByText('online', { exact: true }).waitFor();
-    await screenshot(mum, 'desktop-light-seen-by');
+    await audit(mum, 'seen-by');
     // The device that was on the list heard of the read (conversation_updated) and shows it on opening the chat.
     await conversationLink(mumPhone, 'Kid').click();
     await mine(mumPhone, 'Homework done?').getByText('Seen by Kid').waitFor();
+    await audit(mumPhone, 'seen-by');
     // A device that logs in afterwards shows it too.
     const mumLaptop = await device('desktop', 'mum');
     await conversationLink(mumLaptop, 'Kid').click();
