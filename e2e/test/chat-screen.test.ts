@@ -203,8 +203,9 @@ describe('the chat screen', () => {
   });
 
   it('scales all type with the browser’s text size (200%: messages and times twice as large)', async () => {
+    await kidSends('Big letters for Grandpa');
     const page = await openChat('phone');
-    await page.locator('.row.theirs', { hasText: 'Hello?' }).waitFor();
+    await page.locator('.row.theirs', { hasText: 'Big letters for Grandpa' }).waitFor();
     const sizes = () =>
       page.evaluate(() => {
         const px = (selector: string) => parseFloat(getComputedStyle(document.querySelector(selector)!).fontSize);
