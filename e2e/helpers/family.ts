@@ -1,6 +1,6 @@
 // A family for a browser test, set up through the API: a server of its own, Mum (instance and family admin)
 // and the members asked for, plus logged-in pages in browser contexts of their own (one device each).
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { launchBrowser, newContext } from './browser.js';
 import type { RunningServer } from './server.js';
@@ -28,8 +28,8 @@ export interface FamilyFixture {
   pageErrors: string[];
   /** Calls the API as `token` (or anonymously); returns the envelope's data, failing on a status >= 300. */
   api(method: string, path: string, body?: unknown, token?: string): Promise<any>;
-  /** A page logged in as `username` in a new phone or desktop context. */
-  device(kind: 'phone' | 'desktop', username: string): Promise<Page>;
+  /** A page logged in as `username` in a new phone or desktop context (`options` add to its settings, e.g. a time zone). */
+  device(kind: 'phone' | 'desktop', username: string, options?: BrowserContextOptions): Promise<Page>;
   /** Records a page's errors into pageErrors (for pages opened without `device`). */
   watch(page: Page, who: string): void;
   stop(): Promise<void>;
@@ -64,8 +64,8 @@ export async function startFamily(memberNames: string[] = ['kid'], env: Record<s
       if (message.type() === 'error' && !/WebSocket|ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(message.text())) pageErrors.push(`${who}: ${message.text()}`);
     });
   };
-  const device = async (kind: 'phone' | 'desktop', username: string): Promise<Page> => {
-    const page = await (await newContext(browser, kind, server.url)).newPage();
+  const device = async (kind: 'phone' | 'desktop', username: string, options?: BrowserContextOptions): Promise<Page> => {
+    const page = await (await newContext(browser, kind, server.url, options)).newPage();
     watch(page, `${username} (${kind})`);
     await page.goto('/');
     await page.getByLabel('Username').fill(username);

@@ -50,7 +50,7 @@ export function Composer({ conversationId, onTyping }: { conversationId: string;
         value={text}
         onChange={(e) => onChange(e.target.value)}
         onKeyDown={onKeyDown}
-        placeholder="Write a message"
+        placeholder="Message"
         rows={1}
         autoFocus={window.matchMedia?.('(min-width: 701px)').matches}
       />

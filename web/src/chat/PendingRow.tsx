@@ -1,9 +1,12 @@
-// A message of the viewer's still in the outbox: "Sending…", or failed with why, Retry and Discard.
+// A message of the viewer's still in the outbox: "Sending…", or "Not sent" with why, Retry and Discard.
 import type { OutboxEntry } from '@famichat/client';
 import { memo } from 'react';
 import { store } from '../state/app';
 import { failedReason } from '../state/logic';
 import { MessageText } from './MessageText';
+
+// "Not sent: too long", or just "Not sent" when there is no more to say.
+const notSent = (reason: string) => (reason === 'not sent' ? 'Not sent' : `Not sent: ${reason}`);
 
 /** One pending send (memoized: a list re-render for someone typing leaves it alone). */
 export const PendingRow = memo(function PendingRow({ entry }: { entry: OutboxEntry }) {
@@ -14,7 +17,7 @@ export const PendingRow = memo(function PendingRow({ entry }: { entry: OutboxEnt
         <span className="body"><MessageText body={entry.body} /></span>
         <span className="meta">
           <span className="state" role="status">
-            {failed ? `Failed: ${failedReason(entry.error)}` : 'Sending…'}
+            {failed ? notSent(failedReason(entry.error)) : 'Sending…'}
           </span>
         </span>
       </div>

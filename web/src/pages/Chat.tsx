@@ -62,6 +62,7 @@ function Chat({ conversation, me, pending, connected, online }: { conversation: 
         viewerId={me.id}
         multi={conversation.type === 'family' || conversation.type === 'group'}
         names={names}
+        participants={conversation.participants}
         seen={seenNames}
         loaded={chat.loaded}
         hasMore={chat.hasMore}

@@ -65,7 +65,7 @@ export function dayLabel(iso: string, now = new Date()): string {
 /** Short time for lists: the time today, else the date. */
 export function shortTime(iso: string, now = new Date()): string {
   const d = new Date(iso);
-  if (dayKey(iso) === dayKey(now.toISOString())) return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (dayKey(iso) === dayKey(now.toISOString())) return d.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
   return d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
