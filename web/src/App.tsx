@@ -7,6 +7,7 @@ import { NewConversationPage } from './pages/NewConversation';
 import { SettingsPage } from './pages/Settings';
 import { match, navigate, usePath } from './router';
 import { useApp } from './state/app';
+import { useUnreadBadge } from './state/badge';
 
 export function App() {
   const path = usePath();
@@ -14,6 +15,7 @@ export function App() {
   const bootError = useApp((s) => s.bootError);
   const needsSetup = useApp((s) => s.needsSetup);
   const me = useApp((s) => s.me);
+  useUnreadBadge();
 
   if (boot === 'loading') return <p className="loading" role="status">Loading…</p>;
   if (boot === 'error')

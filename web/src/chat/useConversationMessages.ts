@@ -90,8 +90,14 @@ export function useConversationMessages(conversation: Conversation, viewerId: st
           merge([m]);
           setTyping((t) => typingStopped(t, m.sender_id));
         },
-        onUpdated: (m) => merge([m]),
-        onDeleted: (m) => merge([m]),
+        onUpdated: (m) => {
+          merge([m]);
+          store.messageChanged(m);
+        },
+        onDeleted: (m) => {
+          merge([m]);
+          store.messageChanged(m);
+        },
         onTyping: (userId) => {
           if (userId !== viewerId) setTyping((t) => typingStarted(t, userId, Date.now() + TYPING_SHOWN_MS));
         },
@@ -154,7 +160,13 @@ export function useConversationMessages(conversation: Conversation, viewerId: st
     [hasMore, id, loadingOlder, merge],
   );
 
-  const changed = useCallback((m: Message) => merge([m]), [merge]);
+  const changed = useCallback(
+    (m: Message) => {
+      merge([m]);
+      store.messageChanged(m);
+    },
+    [merge],
+  );
   const sendTyping = useCallback(() => channelRef.current?.typing(), []);
   const items = useMemo(() => timeline(history.messages, pending), [history.messages, pending]);
   const typingIds = useMemo(() => Object.keys(typing), [typing]);

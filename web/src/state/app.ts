@@ -16,7 +16,7 @@ import { ApiError, Outbox, RealtimeClient, createApi } from '@famichat/client';
 import type { Channel } from 'phoenix';
 import { useSyncExternalStore } from 'react';
 import { cacheBranding, savedPreference, setPreference } from '../theme';
-import { applyRead, markReadLocally, sortConversations, upsertConversation } from './logic';
+import { applyRead, markReadLocally, sortConversations, upsertConversation, withMessageChange } from './logic';
 
 const TOKEN_KEY = 'famichat.token';
 
@@ -88,7 +88,6 @@ export class AppStore {
       const [branding, setup] = await Promise.all([this.api.branding(), this.api.setupStatus()]);
       cacheBranding(branding);
       this.set({ branding, needsSetup: setup.needs_setup, themeId: setPreference(this.state.themePref, branding) });
-      document.title = branding.app_name;
       const token = readToken();
       if (token && !setup.needs_setup) {
         this.set({ token });
@@ -208,6 +207,12 @@ export class AppStore {
 
   markRead(conversationId: string, seq: number): void {
     this.set({ conversations: markReadLocally(this.state.conversations, conversationId, seq, this.state.me?.id) });
+  }
+
+  /** A message was edited or deleted (here or live): the list's preview follows. */
+  messageChanged(message: Message): void {
+    const conversations = withMessageChange(this.state.conversations, message);
+    if (conversations !== this.state.conversations) this.set({ conversations });
   }
 
   /** Someone's read cursor moved (a live `read` event): "seen by" follows without a refetch. */
