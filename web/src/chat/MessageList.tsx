@@ -3,11 +3,15 @@
 import type { Message, TimelineItem } from '@famichat/client';
 import { Fragment, useLayoutEffect, useMemo, useRef } from 'react';
 import { dayLabel } from '../state/logic';
+import type { Notice } from './notices';
+import { placeNotices } from './notices';
 import { MessageRow } from './MessageRow';
 import { PendingRow } from './PendingRow';
 import { timelineRows } from './rows';
+import { SystemNotice } from './SystemNotice';
 
 const NOBODY: readonly string[] = [];
+const NO_NOTICES: readonly Notice[] = [];
 
 /** What the message list shows, and what it can ask for. */
 export interface MessageListProps {
@@ -26,15 +30,18 @@ export interface MessageListProps {
   loadingOlder: boolean;
   loadOlder: (beforePrepend?: () => void) => Promise<void>;
   onChanged: (message: Message) => void;
+  /** System notices ("Gran joined") shown among the messages. */
+  notices?: readonly Notice[];
 }
 
 /** The log of messages and pending sends. */
-export function MessageList({ items, viewerId, multi, names, seen, loaded, hasMore, hasMessages, loadingOlder, loadOlder, onChanged }: MessageListProps) {
+export function MessageList({ items, viewerId, multi, names, seen, loaded, hasMore, hasMessages, loadingOlder, loadOlder, onChanged, notices = NO_NOTICES }: MessageListProps) {
   const listRef = useRef<HTMLDivElement>(null);
   const restoreFromBottom = useRef<number | undefined>(undefined);
   const stickToBottom = useRef(true);
   // Separators and name grouping once per change of the list, not per row on every render.
   const rows = useMemo(() => timelineRows(items, viewerId), [items, viewerId]);
+  const placed = useMemo(() => placeNotices(rows, notices, hasMore), [rows, notices, hasMore]);
 
   // Scrolling: stay at the bottom for new messages, keep the view still when older ones are prepended.
   useLayoutEffect(() => {
@@ -46,7 +53,7 @@ export function MessageList({ items, viewerId, multi, names, seen, loaded, hasMo
     } else if (stickToBottom.current) {
       list.scrollTop = list.scrollHeight;
     }
-  }, [rows]);
+  }, [rows, placed]);
 
   const older = () =>
     loadOlder(() => {
@@ -77,6 +84,7 @@ export function MessageList({ items, viewerId, multi, names, seen, loaded, hasMo
               <span>{dayLabel(at)}</span>
             </div>
           ) : null}
+          {placed.before.get(item.key)?.map((n) => <SystemNotice key={n.key} notice={n} />)}
           {item.kind === 'message' ? (
             <MessageRow
               message={item.message}
@@ -90,6 +98,7 @@ export function MessageList({ items, viewerId, multi, names, seen, loaded, hasMo
           )}
         </Fragment>
       ))}
+      {placed.after.map((n) => <SystemNotice key={n.key} notice={n} />)}
     </div>
   );
 }
