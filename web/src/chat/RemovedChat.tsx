@@ -15,7 +15,7 @@ export function RemovedChat({ title }: { title: string }) {
       </div>
       {/* A disabled fieldset turns every control of the composer off. */}
       <fieldset className="composer-off" disabled>
-        <legend className="sr-only">Sending is off: you are no longer in this conversation</legend>
+        <legend className="sr-only">Sending is off</legend>
         <Composer conversationId="" onTyping={nothing} />
       </fieldset>
     </section>
