@@ -12,6 +12,7 @@ import { EMPTY_HISTORY, mergeHistory, nextTypingExpiry, seenLatestOwn, typingAt,
 const PAGE = 30;
 const CATCH_UP_PAGE = 200;
 const TYPING_SHOWN_MS = 4000;
+const RETRY_MS = 1000;
 
 /** What {@link useConversationMessages} gives the chat screen. */
 export interface ConversationMessages extends History {
@@ -80,9 +81,9 @@ export function useConversationMessages(conversation: Conversation, viewerId: st
           if (!(e instanceof ApiError && e.code === 'network')) throw e;
           const kept = cancelled ? undefined : await loadChat(id);
           if (kept || cancelled) return kept;
-          // Never opened on this device: say so, and load it once the connection is back.
+          // Never opened on this device: say so, and load it once the connection is back (not in a tight loop).
           setUnavailable(true);
-          await store.connected();
+          await Promise.all([store.connected(), new Promise((resolve) => setTimeout(resolve, RETRY_MS))]);
           if (cancelled) return undefined;
           setUnavailable(false);
         }

@@ -203,7 +203,9 @@ export class AppStore {
     });
     this.set({ outbox: this.outbox.list() });
     realtime.onStatus((status) => {
-      this.set({ status, everConnected: this.state.everConnected || status === 'open' });
+      // Presence is not heard while the socket is down (the rejoin brings it back whole): nobody shows online.
+      if (status === 'closed') this.presence.clear();
+      this.set({ status, everConnected: this.state.everConnected || status === 'open', ...(status === 'closed' ? { online: [] } : {}) });
       if (status === 'open') {
         // Reconnected: reload the list (missed updates) and send what waited; joined chats also flush on rejoin.
         void (this.state.fromCache ? this.refresh() : this.reloadConversations()).catch(() => undefined);
