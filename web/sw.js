@@ -26,8 +26,11 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/socket') || url.pathname === '/metrics') return;
   if (request.mode === 'navigate') {
-    // The page: the network first (a new deploy shows at once), the cached shell when offline.
-    event.respondWith(fetch(request).catch(() => caches.match('/index.html', { ignoreSearch: true })));
+    // The page: the network first (a new deploy shows at once), the cached shell when offline. The shell is the
+    // cached "/": it carries the app's CSP (with the inline theme script's hash), which a static /index.html lacks.
+    event.respondWith(
+      fetch(request).catch(() => caches.match('/').then((shell) => shell || caches.match('/index.html', { ignoreSearch: true }))),
+    );
     return;
   }
   if (SHELL.includes(url.pathname)) {

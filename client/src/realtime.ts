@@ -32,6 +32,8 @@ export interface ConversationHandlers {
   /** Catch-up page of a (re)join. `hasMore`: page on over HTTP with `after`. */
   onJoin?: (reply: { latest_seq: number; messages: Message[]; has_more: boolean }) => void;
   onJoinError?: (reason: string) => void;
+  /** The server closed the channel (`phx_close`): the caller was removed from the conversation. */
+  onClosed?: () => void;
   onMessage?: (message: Message) => void;
   onUpdated?: (message: Message) => void;
   onDeleted?: (message: Message) => void;
@@ -66,6 +68,8 @@ export class RealtimeClient {
   private statusValue: ConnectionStatus = 'connecting';
   private readonly listeners = new Set<(status: ConnectionStatus) => void>();
   private readonly pushTimeoutMs: number;
+  /** Between connect() and disconnect(): the socket is meant to be up whenever the network is. */
+  private started = false;
 
   constructor(options: RealtimeOptions) {
     this.pushTimeoutMs = options.pushTimeoutMs ?? 10_000;
@@ -95,13 +99,34 @@ export class RealtimeClient {
   }
 
   connect(): void {
+    this.started = true;
     this.setStatus('connecting');
     this.socket.connect();
   }
 
   disconnect(): void {
+    this.started = false;
     this.socket.disconnect();
     this.setStatus('closed');
+  }
+
+  /**
+   * Whether the device has a network (a browser's `online` / `offline` events). Offline closes the socket at
+   * once rather than waiting ~60 s for the heartbeat to time out; back online reconnects now, not after the
+   * backoff. Channels rejoin (catching up with `after_seq`) when the socket opens.
+   */
+  setNetwork(online: boolean): void {
+    if (!this.started) return;
+    if (!online) {
+      this.socket.disconnect();
+      this.setStatus('closed');
+    } else if (!this.socket.isConnected()) {
+      this.setStatus('connecting');
+      // A clean disconnect first cancels the scheduled reconnect, which would tear down the new connection.
+      this.socket.disconnect(() => {
+        if (this.started) this.socket.connect();
+      });
+    }
   }
 
   /** Joins `message:<type>:<id>`; rejoins (with a fresh `after_seq`) after every reconnect. */
@@ -112,6 +137,10 @@ export class RealtimeClient {
     channel.on('message_deleted', (p: { message: Message }) => handlers.onDeleted?.(p.message));
     channel.on('typing', (p: { user_id: string }) => handlers.onTyping?.(p.user_id));
     channel.on('read', (p: { user_id: string; seq: number }) => handlers.onRead?.(p.user_id, p.seq));
+    let leaving = false;
+    channel.onClose(() => {
+      if (!leaving) handlers.onClosed?.();
+    });
     channel
       .join()
       .receive('ok', (reply: { latest_seq: number; messages: Message[]; has_more: boolean }) => handlers.onJoin?.(reply))
@@ -150,19 +179,26 @@ export class RealtimeClient {
             .receive('timeout', () => resolve(undefined));
         }),
       leave: () => {
+        leaving = true;
         channel.leave();
       },
     };
   }
 
-  /** Joins `user:<id>`: conversation list updates. */
+  /** Joins `user:<id>`: conversation list updates, and conversations the user was removed from. */
   joinUser(
     userId: string,
-    handlers: { onCreated?: (c: Conversation) => void; onUpdated?: (c: Conversation) => void; onJoin?: () => void },
+    handlers: {
+      onCreated?: (c: Conversation) => void;
+      onUpdated?: (c: Conversation) => void;
+      onRemoved?: (conversationId: string) => void;
+      onJoin?: () => void;
+    },
   ): Channel {
     const channel = this.socket.channel(`user:${userId}`, {});
     channel.on('conversation_created', (p: { conversation: Conversation }) => handlers.onCreated?.(p.conversation));
     channel.on('conversation_updated', (p: { conversation: Conversation }) => handlers.onUpdated?.(p.conversation));
+    channel.on('conversation_removed', (p: { conversation_id: string }) => handlers.onRemoved?.(p.conversation_id));
     channel.join().receive('ok', () => handlers.onJoin?.());
     return channel;
   }

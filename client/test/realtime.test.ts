@@ -152,4 +152,35 @@ describe('RealtimeClient with the Outbox, against the real server', () => {
     expect(await channel.send('x', 'y')).toEqual({ ok: false, retryable: true, reason: 'offline' });
     rt.disconnect();
   });
+
+  it('drops the socket when the network goes and reconnects at once when it returns, rejoining with a catch-up', async () => {
+    const kid = client(memberToken);
+    const b = view(kid);
+    await waitFor(() => b.state.joins === 1, 'the join');
+    kid.setNetwork(false);
+    expect(kid.status).toBe('closed');
+    await adminApi.sendMessage(conversationId, 'while the kid was offline');
+    kid.setNetwork(true);
+    await waitFor(() => kid.status === 'open', 'the reconnect', 2000);
+    await waitFor(() => b.state.messages.some((m) => m.body === 'while the kid was offline'), 'the catch-up on rejoin');
+    expect(b.state.joins).toBe(2);
+    kid.disconnect();
+  });
+
+  it('tells a member removed from a group: the channel closes and the user topic says so, while leaving is silent', async () => {
+    const group = await adminApi.createGroup(familyId, 'Cousins', [memberId]);
+    const kid = client(memberToken);
+    const removed: string[] = [];
+    let closed = 0;
+    kid.joinUser(memberId, { onRemoved: (id) => removed.push(id) });
+    let joined = false;
+    kid.joinConversation(group, { afterSeq: () => 0, onJoin: () => (joined = true), onClosed: () => closed++ });
+    const left = kid.joinConversation({ id: conversationId, type: 'family' }, { afterSeq: () => 0, onClosed: () => closed++ });
+    await waitFor(() => joined, 'the group join');
+    left.leave();
+    const res = await fetch(`${server.url}/api/v1/conversations/${group.id}/participants/${memberId}`, { method: 'DELETE', headers: { authorization: `Bearer ${adminToken}` } });
+    expect(res.status).toBe(204);
+    await waitFor(() => removed.includes(group.id) && closed === 1, 'the removal');
+    kid.disconnect();
+  });
 });

@@ -106,3 +106,32 @@ it('after a read, tells the reader and the senders of the messages read, with a 
   a.disconnect();
   b.disconnect();
 });
+
+it("updates every participant's list when the conversation's last message is edited or deleted, and only then", async () => {
+  const direct = (await t.as(admin.token).post('/api/v1/conversations', { type: 'direct', participant_id: bob.id })).body.data.id as string;
+  const first = (await t.as(admin.token).post(`/api/v1/conversations/${direct}/messages`, { body: 'first' })).body.data;
+  const last = (await t.as(admin.token).post(`/api/v1/conversations/${direct}/messages`, { body: 'see you at 7' })).body.data;
+  const a = await connect(url, admin.token);
+  const b = await connect(url, bob.token);
+  const ua = collect((await joinChannel(a, `user:${admin.id}`)).channel, 'conversation_updated');
+  const ub = collect((await joinChannel(b, `user:${bob.id}`)).channel, 'conversation_updated');
+
+  expect((await t.as(admin.token).patch(`/api/v1/conversations/${direct}/messages/${last.id}`, { body: 'see you at 8' })).status).toBe(200);
+  const [forAdmin, forBob] = await Promise.all([ua.next(), ub.next()]);
+  expect(forAdmin.conversation).toEqual((await t.as(admin.token).get(`/api/v1/conversations/${direct}`)).body.data);
+  expect(forBob.conversation).toEqual((await t.as(bob.token).get(`/api/v1/conversations/${direct}`)).body.data);
+  expect(forBob.conversation).toMatchObject({ latest_message_seq: last.seq, last_message: { id: last.id, body: 'see you at 8', edited_at: expect.any(String) } });
+
+  expect((await t.as(admin.token).delete(`/api/v1/conversations/${direct}/messages/${last.id}`)).status).toBe(204);
+  expect((await ub.next()).conversation.last_message).toMatchObject({ id: last.id, body: '', deleted_at: expect.any(String) });
+  expect((await ua.next()).conversation.last_message).toMatchObject({ id: last.id, deleted_at: expect.any(String) });
+
+  // An older message's edit or delete leaves the previews alone: the next update is the marker's.
+  expect((await t.as(admin.token).patch(`/api/v1/conversations/${direct}/messages/${first.id}`, { body: 'first!' })).status).toBe(200);
+  expect((await t.as(admin.token).delete(`/api/v1/conversations/${direct}/messages/${first.id}`)).status).toBe(204);
+  await t.as(bob.token).post(`/api/v1/conversations/${direct}/messages`, { body: 'marker' });
+  expect((await ub.next()).conversation).toMatchObject({ latest_message_seq: last.seq + 1, last_message: { body: 'marker' } });
+  expect((await ua.next()).conversation).toMatchObject({ latest_message_seq: last.seq + 1, last_message: { body: 'marker' } });
+  a.disconnect();
+  b.disconnect();
+});

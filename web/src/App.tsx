@@ -7,6 +7,7 @@ import { NewConversationPage } from './pages/NewConversation';
 import { SettingsPage } from './pages/Settings';
 import { match, navigate, usePath } from './router';
 import { useApp } from './state/app';
+import { useUnreadBadge } from './state/badge';
 
 export function App() {
   const path = usePath();
@@ -14,6 +15,7 @@ export function App() {
   const bootError = useApp((s) => s.bootError);
   const needsSetup = useApp((s) => s.needsSetup);
   const me = useApp((s) => s.me);
+  useUnreadBadge();
 
   if (boot === 'loading')
     return (
@@ -63,6 +65,7 @@ function Shell({ path }: { path: string }) {
   const chat = match('/c/:id', path);
   const status = useApp((s) => s.status);
   const everConnected = useApp((s) => s.everConnected);
+  const networkUp = useApp((s) => s.networkUp);
   const appName = useApp((s) => s.branding?.app_name ?? 'Famichat');
   const isAdmin = useApp((s) => s.families.some((f) => f.role === 'admin'));
   const detail = path !== '/';
@@ -75,7 +78,11 @@ function Shell({ path }: { path: string }) {
 
   return (
     <div className="shell" data-view={detail ? 'detail' : 'list'}>
-      {status !== 'open' && everConnected ? (
+      {!networkUp ? (
+        <div className="banner offline" role="status" aria-live="polite">
+          <strong>Offline.</strong> Messages you send go out when you are back online.
+        </div>
+      ) : status !== 'open' && everConnected ? (
         <div className="banner" role="status" aria-live="polite">
           Reconnecting… Messages you send now will go out when the connection returns.
         </div>

@@ -223,6 +223,14 @@ export async function readCatchUp(
   return { latestSeq: list[0]?.latest_seq ?? 0, page: toPage(list.filter((row) => row.id !== null), query) };
 }
 
+/** In the RETURNING of an update of `messages`: whether the row is its conversation's last message (the lists' preview). */
+const IS_LAST = sql`seq = (SELECT last_seq FROM conversations WHERE id = messages.conversation_id) AS is_last`;
+
+/** An edit or delete of a conversation's last message changes every participant's list preview: tell them. */
+async function announceIfLast(deps: Deps, conversationId: string, isLast: boolean): Promise<void> {
+  if (isLast) await announce(deps, { change: 'updated', conversationId });
+}
+
 async function findMessage(ex: Executor, conversationId: string, messageId: string): Promise<MessageRow> {
   const row = await firstRow<MessageRow>(
     ex,
@@ -247,14 +255,15 @@ export async function editMessage(
   const current = await findMessage(deps.db, conversationId, messageId);
   requirePermission('editMessage', { userId, subjectId: current.sender_id });
   const body = checkBody(newBody);
-  const row = await firstRow<MessageRow>(
+  const row = await firstRow<MessageRow & { is_last: boolean }>(
     deps.db,
     sql`UPDATE messages SET body = ${body}, edited_at = now()
-        WHERE id = ${messageId} AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+        WHERE id = ${messageId} AND deleted_at IS NULL RETURNING ${COLUMNS}, ${IS_LAST}`,
   );
   if (!row) throw conflict('deleted', 'A deleted message cannot be edited.');
   const message = toMessage(row);
   await publish(deps.bus, { topic: messageTopic(access.type, conversationId), event: 'message_updated', payload: { message } });
+  await announceIfLast(deps, conversationId, row.is_last);
   return message;
 }
 
@@ -267,10 +276,10 @@ export async function deleteMessage(deps: Deps, userId: string, conversationId: 
   const access = await requireParticipant(deps.db, conversationId, userId);
   const current = await findMessage(deps.db, conversationId, messageId);
   requirePermission('deleteMessage', { userId, access, subjectId: current.sender_id });
-  const row = await firstRow<MessageRow>(
+  const row = await firstRow<MessageRow & { is_last: boolean }>(
     deps.db,
     sql`UPDATE messages SET body = '', deleted_at = now()
-        WHERE id = ${messageId} AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+        WHERE id = ${messageId} AND deleted_at IS NULL RETURNING ${COLUMNS}, ${IS_LAST}`,
   );
   if (row) {
     await publish(deps.bus, {
@@ -278,6 +287,7 @@ export async function deleteMessage(deps: Deps, userId: string, conversationId: 
       event: 'message_deleted',
       payload: { message: toMessage(row) },
     });
+    await announceIfLast(deps, conversationId, row.is_last);
   }
 }
 

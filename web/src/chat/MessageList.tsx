@@ -3,13 +3,17 @@
 import type { Message, TimelineItem, User } from '@famichat/client';
 import { Fragment, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { dayLabel } from '../state/logic';
+import type { Notice } from './notices';
+import { placeNotices } from './notices';
 import { MessageRow } from './MessageRow';
 import type { Mentionable } from './MessageText';
 import { PendingRow } from './PendingRow';
 import type { TimelineRow } from './rows';
 import { timelineRows } from './rows';
+import { SystemNotice } from './SystemNotice';
 
 const NOBODY: readonly string[] = [];
+const NO_NOTICES: readonly Notice[] = [];
 
 /** What the message list shows, and what it can ask for. */
 export interface MessageListProps {
@@ -30,6 +34,8 @@ export interface MessageListProps {
   loadingOlder: boolean;
   loadOlder: (beforePrepend?: () => void) => Promise<void>;
   onChanged: (message: Message) => void;
+  /** System notices ("Gran joined") shown among the messages. */
+  notices?: readonly Notice[];
 }
 
 /** The latest seq among `rows` (0 for none). */
@@ -51,7 +57,7 @@ function arrivedAfter(rows: readonly TimelineRow[], after: number, viewerId: str
 }
 
 /** The log of messages and pending sends. */
-export function MessageList({ items, viewerId, multi, names, participants, seen, loaded, hasMore, hasMessages, loadingOlder, loadOlder, onChanged }: MessageListProps) {
+export function MessageList({ items, viewerId, multi, names, participants, seen, loaded, hasMore, hasMessages, loadingOlder, loadOlder, onChanged, notices = NO_NOTICES }: MessageListProps) {
   const listRef = useRef<HTMLDivElement>(null);
   const restoreFromBottom = useRef<number | undefined>(undefined);
   const stickToBottom = useRef(true);
@@ -66,6 +72,7 @@ export function MessageList({ items, viewerId, multi, names, participants, seen,
     () => ({ usernames: new Set(participants.map((p) => p.username.toLowerCase())), viewer: participants.find((p) => p.id === viewerId)?.username.toLowerCase() ?? '' }),
     [participants, viewerId],
   );
+  const placed = useMemo(() => placeNotices(rows, notices, hasMore), [rows, notices, hasMore]);
 
   // Scrolling: stay at the bottom for new messages and the viewer's sends, keep the view still when older ones are prepended.
   useLayoutEffect(() => {
@@ -81,7 +88,7 @@ export function MessageList({ items, viewerId, multi, names, participants, seen,
     } else if (stickToBottom.current || sent) {
       list.scrollTop = list.scrollHeight;
     }
-  }, [rows]);
+  }, [rows, placed]);
 
   const older = () =>
     loadOlder(() => {
@@ -124,6 +131,7 @@ export function MessageList({ items, viewerId, multi, names, participants, seen,
                 <span>{dayLabel(at)}</span>
               </div>
             ) : null}
+            {placed.before.get(item.key)?.map((n) => <SystemNotice key={n.key} notice={n} />)}
             {item.kind === 'message' ? (
               <MessageRow
                 message={item.message}
@@ -139,6 +147,7 @@ export function MessageList({ items, viewerId, multi, names, participants, seen,
             )}
           </Fragment>
         ))}
+        {placed.after.map((n) => <SystemNotice key={n.key} notice={n} />)}
       </div>
       {arrived > 0 ? (
         <button className="new-messages" onClick={toBottom}>

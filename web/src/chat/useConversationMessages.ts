@@ -1,16 +1,18 @@
 // The data of one open conversation: the latest page over HTTP, then the live channel (catch-up, edits,
 // deletes, typing, reads), older pages on demand, pending sends, and read marking while the page is visible.
-import type { Conversation, ConversationChannel, Message, OutboxEntry, TimelineItem } from '@famichat/client';
-import { latestSeq, oldestSeq, timeline } from '@famichat/client';
+import type { Conversation, ConversationChannel, Message, MessagePage, OutboxEntry, TimelineItem } from '@famichat/client';
+import { ApiError, latestSeq, oldestSeq, timeline } from '@famichat/client';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { store } from '../state/app';
 import { errorMessage } from '../state/logic';
+import { loadChat, saveChat } from '../state/offline-cache';
 import type { History, Seen, Typing } from './history';
 import { EMPTY_HISTORY, mergeHistory, nextTypingExpiry, seenLatestOwn, typingAt, typingStarted, typingStopped } from './history';
 
 const PAGE = 30;
 const CATCH_UP_PAGE = 200;
 const TYPING_SHOWN_MS = 4000;
+const RETRY_MS = 1000;
 
 /** What {@link useConversationMessages} gives the chat screen. */
 export interface ConversationMessages extends History {
@@ -28,6 +30,8 @@ export interface ConversationMessages extends History {
   changed: (message: Message) => void;
   /** Tells the others the viewer is typing (when the channel is joined). */
   sendTyping: () => void;
+  /** Offline, and this conversation was not opened recently: nothing of it is on the device. */
+  unavailable: boolean;
 }
 
 /**
@@ -43,6 +47,7 @@ export function useConversationMessages(conversation: Conversation, viewerId: st
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [error, setError] = useState<string>();
   const [typing, setTyping] = useState<Typing>({});
+  const [unavailable, setUnavailable] = useState(false);
   const channelRef = useRef<ConversationChannel>(undefined);
 
   const merge = useCallback((incoming: readonly Message[], page?: { hasMore: boolean }) => {
@@ -67,10 +72,27 @@ export function useConversationMessages(conversation: Conversation, viewerId: st
         if (!page.hasMore || page.messages.length === 0) return;
       }
     };
+    // The latest page; offline, the one kept on the device (the channel's rejoin catches up from it later).
+    const latestPage = async (): Promise<Pick<MessagePage, 'messages' | 'hasMore'> | undefined> => {
+      for (;;) {
+        try {
+          return await store.api.messages(id, { limit: PAGE });
+        } catch (e) {
+          if (!(e instanceof ApiError && e.code === 'network')) throw e;
+          const kept = cancelled ? undefined : await loadChat(id);
+          if (kept || cancelled) return kept;
+          // Never opened on this device: say so, and load it once the connection is back (not in a tight loop).
+          setUnavailable(true);
+          await Promise.all([store.connected(), new Promise((resolve) => setTimeout(resolve, RETRY_MS))]);
+          if (cancelled) return undefined;
+          setUnavailable(false);
+        }
+      }
+    };
     void (async () => {
       try {
-        const page = await store.api.messages(id, { limit: PAGE });
-        if (cancelled) return;
+        const page = await latestPage();
+        if (cancelled || !page) return;
         merge(page.messages, { hasMore: page.hasMore });
       } catch (e) {
         if (!cancelled) setError(errorMessage(e));
@@ -85,13 +107,21 @@ export function useConversationMessages(conversation: Conversation, viewerId: st
           if (reply.has_more) void catchUp();
           void store.outbox?.flush(id);
         },
-        onJoinError: (reason) => setError(reason === 'not_found' ? 'You no longer have access to this conversation.' : `Cannot open the conversation (${reason}).`),
+        // Removed while this device was away: the rejoin is refused.
+        onJoinError: (reason) => (reason === 'not_found' ? store.conversationRemoved(id) : setError(`Cannot open the conversation (${reason}).`)),
+        onClosed: () => store.conversationRemoved(id),
         onMessage: (m) => {
           merge([m]);
           setTyping((t) => typingStopped(t, m.sender_id));
         },
-        onUpdated: (m) => merge([m]),
-        onDeleted: (m) => merge([m]),
+        onUpdated: (m) => {
+          merge([m]);
+          store.messageChanged(m);
+        },
+        onDeleted: (m) => {
+          merge([m]);
+          store.messageChanged(m);
+        },
         onTyping: (userId) => {
           if (userId !== viewerId) setTyping((t) => typingStarted(t, userId, Date.now() + TYPING_SHOWN_MS));
         },
@@ -108,6 +138,15 @@ export function useConversationMessages(conversation: Conversation, viewerId: st
       store.registerChannel(id, undefined);
     };
   }, [id, type, merge, viewerId]);
+
+  // What an offline reload shows: the latest page, kept on the device (not once the caller was removed).
+  useEffect(() => {
+    if (!history.loaded) return;
+    const timer = setTimeout(() => {
+      if (!(id in store.state.removed)) void saveChat(id, history.messages, history.hasMore);
+    }, 150);
+    return () => clearTimeout(timer);
+  }, [id, history]);
 
   // Typing indicators expire: one timer for the next expiry, not a poll.
   useEffect(() => {
@@ -154,11 +193,17 @@ export function useConversationMessages(conversation: Conversation, viewerId: st
     [hasMore, id, loadingOlder, merge],
   );
 
-  const changed = useCallback((m: Message) => merge([m]), [merge]);
+  const changed = useCallback(
+    (m: Message) => {
+      merge([m]);
+      store.messageChanged(m);
+    },
+    [merge],
+  );
   const sendTyping = useCallback(() => channelRef.current?.typing(), []);
   const items = useMemo(() => timeline(history.messages, pending), [history.messages, pending]);
   const typingIds = useMemo(() => Object.keys(typing), [typing]);
   const seen = useMemo(() => seenLatestOwn(history.messages, readUpTo, viewerId), [history.messages, readUpTo, viewerId]);
 
-  return { ...history, items, loadingOlder, error, typingIds, seen, loadOlder, changed, sendTyping };
+  return { ...history, items, loadingOlder, error, typingIds, seen, loadOlder, changed, sendTyping, unavailable };
 }

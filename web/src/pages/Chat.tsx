@@ -1,10 +1,13 @@
 // The chat screen: the conversation (fetched when the list does not have it yet), its header, messages,
 // who is typing, and the composer. The data lives in useConversationMessages; the parts in web/src/chat/.
 import type { Conversation, OutboxEntry, User } from '@famichat/client';
+import { ApiError } from '@famichat/client';
 import { useEffect, useMemo, useState } from 'react';
 import { ChatHeader } from '../chat/ChatHeader';
 import { Composer } from '../chat/Composer';
 import { MessageList } from '../chat/MessageList';
+import { NotAvailableOffline, OfflineNote, RemovedChat } from '../chat/RemovedChat';
+import { useFamilyNotices } from '../chat/SystemNotice';
 import { useConversationMessages } from '../chat/useConversationMessages';
 import { ErrorText } from '../components/ui';
 import { store, useApp } from '../state/app';
@@ -17,17 +20,21 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   const allPending = useApp((s) => s.outbox);
   const status = useApp((s) => s.status);
   const online = useApp((s) => s.online);
+  const removedTitle = useApp((s) => s.removed[conversationId]);
   const [missing, setMissing] = useState<string>();
   // The same array while the outbox is unchanged, so the timeline is not rebuilt for unrelated updates.
   const pending = useMemo(() => allPending.filter((e) => e.conversationId === conversationId), [allPending, conversationId]);
 
   useEffect(() => {
-    if (conversation) return;
+    if (conversation || removedTitle !== undefined) return;
     store.api
       .conversation(conversationId)
       .then((c) => store.upsertConversation(c))
-      .catch((e: unknown) => setMissing(errorMessage(e)));
-  }, [conversation, conversationId]);
+      .catch((e: unknown) => setMissing(e instanceof ApiError && e.code === 'network' ? 'offline' : errorMessage(e)));
+  }, [conversation, conversationId, removedTitle]);
+
+  if (removedTitle !== undefined) return <RemovedChat title={removedTitle} />;
+  if (missing === 'offline') return <NotAvailableOffline />;
 
   if (!conversation || !me) {
     return (
@@ -43,6 +50,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
 
 function Chat({ conversation, me, pending, connected, online }: { conversation: Conversation; me: User; pending: OutboxEntry[]; connected: boolean; online: string[] }) {
   const chat = useConversationMessages(conversation, me.id, pending, connected);
+  const notices = useFamilyNotices(conversation);
   const names = useMemo(() => new Map(conversation.participants.map((p) => [p.id, p.display_name])), [conversation.participants]);
   const { seen } = chat;
   const seenNames = useMemo(() => (seen ? { messageId: seen.messageId, names: seen.userIds.map((uid) => names.get(uid) ?? 'Someone') } : undefined), [seen, names]);
@@ -57,7 +65,9 @@ function Chat({ conversation, me, pending, connected, online }: { conversation: 
   return (
     <section className="chat" aria-label={`Conversation: ${conversation.title}`}>
       <ChatHeader title={conversation.title} subtitle={subtitle} />
+      {chat.unavailable ? <OfflineNote /> : null}
       <MessageList
+        notices={notices}
         items={chat.items}
         viewerId={me.id}
         multi={conversation.type === 'family' || conversation.type === 'group'}

@@ -13,10 +13,12 @@ import type {
   SendResult,
 } from '@famichat/client';
 import { ApiError, Outbox, RealtimeClient, createApi } from '@famichat/client';
+import type { Notice } from '../chat/notices';
 import type { Channel } from 'phoenix';
 import { useSyncExternalStore } from 'react';
 import { cacheBranding, savedPreference, setPreference } from '../theme';
-import { applyRead, markReadLocally, sortConversations, upsertConversation } from './logic';
+import { applyRead, markReadLocally, sortConversations, upsertConversation, withMessageChange } from './logic';
+import { clearCache, dropChat, loadSnapshot, saveSnapshot } from './offline-cache';
 
 const TOKEN_KEY = 'famichat.token';
 
@@ -32,8 +34,16 @@ export interface AppState {
   /** Online user ids (all families together). */
   online: string[];
   status: ConnectionStatus;
-  /** Whether the socket has been open at least once (before that, no "reconnecting" banner). */
+  /** Whether the socket has been open at least once, or the session opened from the cache (before that, no "reconnecting" banner). */
   everConnected: boolean;
+  /** Whether the device has a network (the browser's online/offline events). */
+  networkUp: boolean;
+  /** The session was opened from the device's cache (offline): everything is reloaded once the socket opens. */
+  fromCache: boolean;
+  /** Conversations the caller was removed from while the app was open: id → title. */
+  removed: Record<string, string>;
+  /** "X joined" / "X left" heard live, by family id. */
+  notices: Record<string, Notice[]>;
   outbox: OutboxEntry[];
   themePref: string;
   themeId: string;
@@ -50,6 +60,10 @@ export class AppStore {
     online: [],
     status: 'closed',
     everConnected: false,
+    networkUp: navigator.onLine,
+    fromCache: false,
+    removed: {},
+    notices: {},
     outbox: [],
     themePref: savedPreference(),
     themeId: document.documentElement.getAttribute('data-theme') ?? 'light',
@@ -62,12 +76,20 @@ export class AppStore {
   private sessionChannels: Channel[] = [];
   private presence = new Map<string, string[]>();
   private readonly sentListeners = new Set<(message: Message) => void>();
+  private persistTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     this.api = createApi({
       getToken: () => this.state.token,
       onUnauthorized: () => this.endSession(),
     });
+    // The socket only notices a lost network at its next heartbeat; the browser knows at once.
+    const networkChanged = () => {
+      this.set({ networkUp: navigator.onLine });
+      this.realtime?.setNetwork(navigator.onLine);
+    };
+    window.addEventListener('online', networkChanged);
+    window.addEventListener('offline', networkChanged);
   }
 
   subscribe = (listener: Listener): (() => void) => {
@@ -78,8 +100,32 @@ export class AppStore {
   getState = (): AppState => this.state;
 
   set(patch: Partial<AppState>): void {
-    this.state = { ...this.state, ...patch };
+    const before = this.state;
+    this.state = { ...before, ...patch };
     for (const l of this.listeners) l();
+    const s = this.state;
+    if (s.me && (s.me !== before.me || s.branding !== before.branding || s.families !== before.families || s.conversations !== before.conversations)) {
+      this.persistTimer ??= setTimeout(() => this.persist(), 200);
+    }
+  }
+
+  /** Saves what an offline reload shows (debounced: the list changes with every message). */
+  private persist(): void {
+    this.persistTimer = undefined;
+    const { me, branding, families, conversations, token } = this.state;
+    if (me && branding && token) void saveSnapshot({ me, branding, families, conversations });
+  }
+
+  /** Resolves once the socket is open (a chat that could not load offline tries again then). */
+  connected(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.state.status === 'open') return resolve();
+      const off = this.subscribe(() => {
+        if (this.state.status !== 'open') return;
+        off();
+        resolve();
+      });
+    });
   }
 
   /** First load: branding, whether setup is needed, and the saved session. */
@@ -88,7 +134,6 @@ export class AppStore {
       const [branding, setup] = await Promise.all([this.api.branding(), this.api.setupStatus()]);
       cacheBranding(branding);
       this.set({ branding, needsSetup: setup.needs_setup, themeId: setPreference(this.state.themePref, branding) });
-      document.title = branding.app_name;
       const token = readToken();
       if (token && !setup.needs_setup) {
         this.set({ token });
@@ -100,8 +145,31 @@ export class AppStore {
       }
       this.set({ boot: 'ready' });
     } catch (error) {
+      // The server cannot be reached: a saved session opens from the device's cache instead.
+      if (error instanceof ApiError && error.code === 'network' && (await this.bootFromCache())) return;
       this.set({ boot: 'error', bootError: error instanceof Error ? error.message : String(error) });
     }
+  }
+
+  /** Opens the saved session from the cache (offline); false when there is none. */
+  private async bootFromCache(): Promise<boolean> {
+    const token = readToken();
+    const saved = token ? await loadSnapshot() : undefined;
+    if (!token || !saved) return false;
+    const { me, branding, families, conversations } = saved;
+    const pref = me.preferences.theme ?? 'system';
+    this.set({ token, branding, families, conversations, fromCache: true, everConnected: true });
+    this.connect(token, me);
+    this.set({ me, themePref: pref, themeId: setPreference(pref, branding), boot: 'ready' });
+    return true;
+  }
+
+  /** Back online after a session opened from the cache: everything fresh from the server. */
+  private async refresh(): Promise<void> {
+    const [branding, me] = await Promise.all([this.api.branding(), this.api.me()]);
+    cacheBranding(branding);
+    await Promise.all([this.reloadFamilies(), this.reloadConversations()]);
+    this.set({ branding, me, fromCache: false });
   }
 
   /** After login/register/setup (or with a saved token): load everything and connect the socket. */
@@ -118,7 +186,13 @@ export class AppStore {
 
   private connect(token: string, me: Me): void {
     this.realtime?.disconnect();
-    const realtime = new RealtimeClient({ url: '/socket', token, onSessionEnded: () => this.endSession() });
+    const realtime = new RealtimeClient({
+      url: '/socket',
+      token,
+      onSessionEnded: () => this.endSession(),
+      // A dead connection on a live network (the server unreachable) shows within 30 s rather than 60.
+      socketOptions: { heartbeatIntervalMs: 15_000 },
+    });
     this.realtime = realtime;
     this.outbox = new Outbox({
       send: (entry) => this.sendEntry(entry),
@@ -129,21 +203,28 @@ export class AppStore {
     });
     this.set({ outbox: this.outbox.list() });
     realtime.onStatus((status) => {
-      this.set({ status, everConnected: this.state.everConnected || status === 'open' });
+      // Presence is not heard while the socket is down (the rejoin brings it back whole): nobody shows online.
+      if (status === 'closed') this.presence.clear();
+      this.set({ status, everConnected: this.state.everConnected || status === 'open', ...(status === 'closed' ? { online: [] } : {}) });
       if (status === 'open') {
         // Reconnected: reload the list (missed updates) and send what waited; joined chats also flush on rejoin.
-        void this.reloadConversations().catch(() => undefined);
+        void (this.state.fromCache ? this.refresh() : this.reloadConversations()).catch(() => undefined);
         void this.outbox?.flush();
       }
     });
     this.sessionChannels.push(
       realtime.joinUser(me.id, {
-        onCreated: (c) => this.set({ conversations: upsertConversation(this.state.conversations, c) }),
+        onCreated: (c) => {
+          const { [c.id]: _again, ...removed } = this.state.removed;
+          this.set({ conversations: upsertConversation(this.state.conversations, c), removed });
+        },
         onUpdated: (c) => this.set({ conversations: upsertConversation(this.state.conversations, c) }),
+        onRemoved: (id) => this.conversationRemoved(id),
       }),
     );
     for (const family of this.state.families) this.joinFamily(family.id);
     realtime.connect();
+    if (!navigator.onLine) realtime.setNetwork(false);
   }
 
   private joinFamily(familyId: string): void {
@@ -154,10 +235,34 @@ export class AppStore {
           this.presence.set(familyId, list.map((p) => p.userId));
           this.set({ online: [...new Set([...this.presence.values()].flat())] });
         },
-        onMemberJoined: () => void this.reloadFamilies().catch(() => undefined),
-        onMemberLeft: () => void this.reloadFamilies().catch(() => undefined),
+        onMemberJoined: (user) => this.memberChanged(familyId, { key: `joined:${user.id}`, text: `${user.display_name} joined`, at: new Date().toISOString() }),
+        onMemberLeft: (user) => {
+          const at = new Date().toISOString();
+          this.memberChanged(familyId, { key: `left:${user.id}:${at}`, text: `${user.display_name} left`, at });
+        },
       }),
     );
+  }
+
+  /** Someone joined or left a family: its notice shows in the family chat, and the members reload. */
+  private memberChanged(familyId: string, notice: Notice): void {
+    this.set({ notices: { ...this.state.notices, [familyId]: [...(this.state.notices[familyId] ?? []), notice] } });
+    void this.reloadFamilies().catch(() => undefined);
+  }
+
+  /**
+   * The caller is no longer in a conversation (the server closed its channel, or said so on the user topic):
+   * it leaves the list and the device, and an open chat of it says so. Their families may have changed too.
+   */
+  conversationRemoved(conversationId: string): void {
+    if (conversationId in this.state.removed) return;
+    const gone = this.state.conversations.find((c) => c.id === conversationId);
+    this.set({
+      conversations: this.state.conversations.filter((c) => c.id !== conversationId),
+      removed: { ...this.state.removed, [conversationId]: gone?.title ?? 'Conversation' },
+    });
+    void dropChat(conversationId);
+    void this.reloadFamilies().catch(() => undefined);
   }
 
   /** Sends one outbox entry: over the conversation's channel when joined, else over HTTP when online. */
@@ -198,7 +303,9 @@ export class AppStore {
     const families = await this.api.families();
     const details = await Promise.all(families.map((f) => this.api.family(f.id)));
     const known = new Set(this.state.families.map((f) => f.id));
-    this.set({ families: details });
+    // A family the caller left: nobody there counts as online any more.
+    for (const id of this.presence.keys()) if (!details.some((f) => f.id === id)) this.presence.delete(id);
+    this.set({ families: details, online: [...new Set([...this.presence.values()].flat())] });
     for (const f of details) if (!known.has(f.id) && this.realtime) this.joinFamily(f.id);
   }
 
@@ -208,6 +315,12 @@ export class AppStore {
 
   markRead(conversationId: string, seq: number): void {
     this.set({ conversations: markReadLocally(this.state.conversations, conversationId, seq, this.state.me?.id) });
+  }
+
+  /** A message was edited or deleted (here or live): the list's preview follows. */
+  messageChanged(message: Message): void {
+    const conversations = withMessageChange(this.state.conversations, message);
+    if (conversations !== this.state.conversations) this.set({ conversations });
   }
 
   /** Someone's read cursor moved (a live `read` event): "seen by" follows without a refetch. */
@@ -234,6 +347,10 @@ export class AppStore {
   }
 
   endSession(): void {
+    clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
+    // Nothing of this session stays readable on the device.
+    void clearCache();
     this.realtime?.disconnect();
     this.realtime = undefined;
     this.outbox = undefined;
@@ -241,7 +358,19 @@ export class AppStore {
     this.channels.clear();
     this.presence.clear();
     writeToken(undefined);
-    this.set({ token: undefined, me: undefined, families: [], conversations: [], online: [], outbox: [], status: 'closed', everConnected: false });
+    this.set({
+      token: undefined,
+      me: undefined,
+      families: [],
+      conversations: [],
+      online: [],
+      outbox: [],
+      status: 'closed',
+      everConnected: false,
+      fromCache: false,
+      removed: {},
+      notices: {},
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 // Pure state logic of the web client (unit-tested): conversation ordering and updates, days and times,
 // link detection, and readable error messages from the API's error codes.
-import type { Conversation } from '@famichat/client';
-import { ApiError, mergeReadUpTo, withRead } from '@famichat/client';
+import type { Conversation, Message } from '@famichat/client';
+import { ApiError, mergeMessages, mergeReadUpTo, withRead } from '@famichat/client';
 
 /** When a conversation last had activity (its last message, else its creation). */
 export function activityAt(c: Conversation): string {
@@ -29,6 +29,16 @@ export function upsertConversation(list: readonly Conversation[], c: Conversatio
   return sortConversations([...list.filter((x) => x.id !== c.id), next]);
 }
 
+/** A message was edited or deleted: the list's preview follows when it is the conversation's last one; the same list otherwise. */
+export function withMessageChange(list: readonly Conversation[], message: Message): Conversation[] {
+  const target = list.find((c) => c.id === message.conversation_id);
+  const last = target?.last_message;
+  if (!target || !last || last.seq !== message.seq) return list as Conversation[];
+  // The newer version wins (a delete over an edit), as in the chat itself.
+  const next = mergeMessages([last], [message])[0] ?? last;
+  return next === last ? (list as Conversation[]) : list.map((c) => (c === target ? { ...c, last_message: next } : c));
+}
+
 /** Marks a conversation read up to `seq` by the caller `userId` locally (the server confirms with `conversation_updated`). */
 export function markReadLocally(list: readonly Conversation[], id: string, seq: number, userId?: string): Conversation[] {
   return list.map((c) =>
@@ -44,6 +54,16 @@ export function applyRead(list: readonly Conversation[], id: string, userId: str
   if (!target) return list as Conversation[];
   const readUpTo = withRead(target.read_up_to, userId, seq);
   return readUpTo === target.read_up_to ? (list as Conversation[]) : list.map((c) => (c === target ? { ...c, read_up_to: readUpTo } : c));
+}
+
+/** Unread messages over the conversations the list shows (hidden ones do not count). */
+export function unreadTotal(list: readonly Conversation[]): number {
+  return list.reduce((sum, c) => sum + (c.hidden ? 0 : c.unread_count), 0);
+}
+
+/** The tab title: the app's name, led by the unread total when there is any ("(3) Famichat"). */
+export function unreadTitle(appName: string, total: number): string {
+  return total > 0 ? `(${total > 999 ? '999+' : total}) ${appName}` : appName;
 }
 
 /** The calendar day (local time) of an ISO time, as YYYY-MM-DD. */
