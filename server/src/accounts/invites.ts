@@ -8,7 +8,7 @@ import { isUniqueViolation, firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { AppError, conflict, notFound } from '../errors.js';
 import { requireInviteManager } from '../chat/access.js';
-import { addressKey, rateLimited } from '../rate-limit.js';
+import { addressKey, limitFailures } from '../rate-limit.js';
 import type { FamilyRole, FamilyView } from '../chat/families.js';
 import { announceMemberJoined, insertMember } from '../chat/families.js';
 import { hashPassword } from './passwords.js';
@@ -163,15 +163,9 @@ export async function register(
   input: RegisterInput,
   ip: string,
 ): Promise<{ user: MeView; family: FamilyView; token: string; session_id: string }> {
-  const limiter = deps.limiters.registerPerIp;
-  const key = `ip:${addressKey(ip)}`;
-  const wait = limiter.check(key);
-  if (wait > 0) throw rateLimited(wait, 'failed registrations from this address');
-  // Counted as a failure up front and taken back on success, so concurrent failures cannot overshoot the limit.
-  limiter.hit(key);
-  const result = await registerChecked(deps, input);
-  limiter.unhit(key);
-  return result;
+  return limitFailures(deps.limiters.registerPerIp, `ip:${addressKey(ip)}`, 'failed registrations from this address', () =>
+    registerChecked(deps, input),
+  );
 }
 
 async function registerChecked(
