@@ -2850,7 +2850,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What an invite link leads to: the family, the role and who invites (public) */
+        /**
+         * What an invite link leads to: the family, the role and who invites (public)
+         * @description A dead invite's 410 carries details.invited_by (its creator's display name), so the page can say whom to ask.
+         */
         get: {
             parameters: {
                 query?: never;

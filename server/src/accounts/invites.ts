@@ -118,7 +118,8 @@ export async function revokeInvite(deps: Deps, userId: string, familyId: string,
 
 /**
  * What an invite link leads to: the family, the role and who invites (public: the token is the secret).
- * @throws {AppError} `not_found` (unknown token), `gone` (used, expired, withdrawn, or its creator no longer an admin).
+ * @throws {AppError} `not_found` (unknown token), `gone` (used, expired, withdrawn, or its creator no longer an admin;
+ *   `details.invited_by` names the creator while they have an account).
  */
 export async function previewInvite(deps: Deps, token: string): Promise<InvitePreview> {
   const row = await firstRow<{ family_name: string; role: FamilyRole; invited_by: string; expires_at: Date; open: boolean }>(
@@ -130,8 +131,9 @@ export async function previewInvite(deps: Deps, token: string): Promise<InvitePr
         WHERE i.token_hash = ${hashToken(token)}`,
   );
   if (!row) throw notFound('invite');
-  // An open invite's creator is a member, so `invited_by` (a left join) is set whenever `open` is.
-  if (!row.open) throw new AppError('gone', GONE_MESSAGE);
+  // An open invite's creator is a member, so `invited_by` (a left join) is set whenever `open` is. A dead link
+  // still names its creator (when there is one) to whoever holds it, so the page can say whom to ask for a new one.
+  if (!row.open) throw new AppError('gone', GONE_MESSAGE, row.invited_by === null ? undefined : { invited_by: row.invited_by });
   return {
     family_name: row.family_name,
     role: row.role,

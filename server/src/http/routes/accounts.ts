@@ -76,6 +76,7 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
       schema: {
         tags: ['families'],
         summary: 'What an invite link leads to: the family, the role and who invites (public)',
+        description: "A dead invite's 410 carries details.invited_by (its creator's display name), so the page can say whom to ask.",
         params: Type.Object({ token: Type.String({ maxLength: 200 }) }),
         response: responses({ 200: ref('InvitePreview') }, [404, 410], false),
       },
