@@ -1,16 +1,29 @@
 // The chat screen's header: back to the list, the conversation's title and who is there.
 import { BackLink } from '../components/ui';
 
-/** The header; without a subtitle, only a heading (while the conversation loads). */
-export function ChatHeader({ title, subtitle }: { title: string; subtitle?: string }) {
+/**
+ * The header; without a subtitle, only a heading (while the conversation loads). With `onOpenDetails` (a
+ * group), the title is a button that opens the group's details.
+ */
+export function ChatHeader({ title, subtitle, onOpenDetails }: { title: string; subtitle?: string; onOpenDetails?: () => void }) {
+  const heading = onOpenDetails ? (
+    <h2>
+      <button type="button" className="title-button" aria-haspopup="dialog" onClick={onOpenDetails}>
+        {title}
+        <span className="sr-only">: group details</span>
+      </button>
+    </h2>
+  ) : (
+    <h2>{title}</h2>
+  );
   return (
     <header className="chat-header">
       <BackLink />
       {subtitle === undefined ? (
-        <h2>{title}</h2>
+        heading
       ) : (
         <div className="chat-title">
-          <h2>{title}</h2>
+          {heading}
           <span className="muted">{subtitle}</span>
         </div>
       )}
