@@ -8,9 +8,8 @@ import { BackLink } from '../components/ui';
 export function ChatHeader({ title, subtitle, onOpenDetails }: { title: string; subtitle?: string; onOpenDetails?: () => void }) {
   const heading = onOpenDetails ? (
     <h2>
-      <button type="button" className="title-button" aria-haspopup="dialog" onClick={onOpenDetails}>
+      <button type="button" className="title-button" aria-haspopup="dialog" aria-label={`${title}: group details`} onClick={onOpenDetails}>
         {title}
-        <span className="sr-only">: group details</span>
       </button>
     </h2>
   ) : (
