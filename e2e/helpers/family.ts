@@ -2,7 +2,7 @@
 // "The Smiths", the named members invited and registered, and logged-in pages on phones or desktops.
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { launchBrowser, newContext } from './browser.js';
+import { launchBrowser, newContext, screenshot } from './browser.js';
 import type { RunningServer } from './server.js';
 import { startServer } from './server.js';
 
@@ -67,11 +67,7 @@ export async function startFamily(memberNames: string[]): Promise<FamilyFixture>
   }
   const open = async (kind: 'phone' | 'desktop', who: string, extra: BrowserContextOptions = {}) => {
     const page = await (await newContext(browser, kind, server.url, extra)).newPage();
-    page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
-    page.on('console', (message) => {
-      // Expected noise: sockets closed when a session ends, and the API's error answers the pages show.
-      if (message.type() === 'error' && !/WebSocket|Failed to load resource/.test(message.text())) pageErrors.push(`${who}: ${message.text()}`);
-    });
+    collectErrors(page, who, pageErrors);
     return page;
   };
   return {
@@ -83,18 +79,54 @@ export async function startFamily(memberNames: string[]): Promise<FamilyFixture>
     pageErrors,
     call,
     open,
-    logIn: async (kind, username, extra) => {
-      const page = await open(kind, username, extra);
-      await page.goto('/');
-      await page.getByLabel('Username').fill(username);
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Log in' }).click();
-      await page.getByRole('button', { name: 'New chat' }).waitFor();
-      return page;
-    },
+    logIn: async (kind, username, extra) => logInThrough(await open(kind, username, extra), username),
     stop: async () => {
       await browser.close();
       await server.stop();
     },
   };
+}
+
+/** Records the script errors `page` raises into `errors`, each prefixed with `who`. */
+export function collectErrors(page: Page, who: string, errors: string[]): void {
+  page.on('pageerror', (error) => errors.push(`${who}: ${error.message}`));
+  page.on('console', (message) => {
+    // Expected noise: sockets closed when a session ends, and the API's error answers the pages show.
+    if (message.type() === 'error' && !/WebSocket|Failed to load resource/.test(message.text())) errors.push(`${who}: ${message.text()}`);
+  });
+}
+
+/** Logs `page` in as `username` through the login form; resolves on the conversation list. */
+export async function logInThrough(page: Page, username: string): Promise<Page> {
+  await page.goto('/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'New chat' }).waitFor();
+  return page;
+}
+
+/**
+ * Saves `<kind>-dark-<name>` and `<kind>-high-contrast-<name>` screenshots of the screen `page` shows: sets the
+ * page's user's theme, reloads, lets `restore` bring the screen back (a dialog, say), and ends on "Follow the
+ * system" again. `call` is the fixture's API call.
+ */
+export async function screenshotThemes(
+  page: Page,
+  kind: 'phone' | 'desktop',
+  name: string,
+  call: FamilyFixture['call'],
+  restore: () => Promise<void> = () => Promise.resolve(),
+): Promise<void> {
+  const token = await page.evaluate(() => localStorage.getItem('famichat.token') ?? '');
+  for (const theme of ['dark', 'high-contrast']) {
+    await call('PATCH', '/me', { preferences: { theme } }, token);
+    await page.reload();
+    await page.waitForFunction((id) => document.documentElement.dataset.theme === id, theme);
+    await restore();
+    await screenshot(page, `${kind}-${theme}-${name}`);
+  }
+  await call('PATCH', '/me', { preferences: { theme: null } }, token);
+  await page.reload();
+  await restore();
 }

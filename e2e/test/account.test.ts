@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.js';
 import type { FamilyFixture } from '../helpers/family.js';
-import { PASSWORD, startFamily } from '../helpers/family.js';
+import { PASSWORD, screenshotThemes, startFamily } from '../helpers/family.js';
 
 let f: FamilyFixture;
 
@@ -83,6 +83,7 @@ describe('settings', () => {
     expect(await here.getByRole('button').count()).toBe(0);
     expect(await devices.getByText(/^Last seen /).count()).toBe(4);
     await screenshot(phone, 'phone-light-settings');
+    await screenshotThemes(phone, 'phone', 'settings', f.call, () => devices.getByRole('listitem').first().waitFor());
 
     // One device: the tablet.
     const tabletSession = (await f.call('GET', '/me/sessions', undefined, await tokenOf(tablet))).find((s: any) => s.current).id as string;

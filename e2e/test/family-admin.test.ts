@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.js';
 import type { FamilyFixture } from '../helpers/family.js';
-import { startFamily } from '../helpers/family.js';
+import { screenshotThemes, startFamily } from '../helpers/family.js';
 
 let f: FamilyFixture;
 let mum: Page;
@@ -70,6 +70,7 @@ describe('an admin', () => {
     // No Web Share on a desktop Chromium: no Share button.
     expect(await newest.getByRole('button', { name: /^Share/ }).count()).toBe(0);
     await screenshot(mum, 'desktop-light-family-invites');
+    await screenshotThemes(mum, 'desktop', 'family-invites', f.call, () => smiths.getByRole('list', { name: 'Open invites of The Smiths' }).getByRole('listitem').first().getByRole('textbox').waitFor());
     // The link survives a reload of this tab; another device lists the invite without it.
     await mum.reload();
     expect(await smiths.getByRole('list', { name: 'Open invites of The Smiths' }).getByRole('listitem').first().getByRole('textbox').inputValue()).toBe(link);

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.js';
 import type { FamilyFixture } from '../helpers/family.js';
-import { startFamily } from '../helpers/family.js';
+import { screenshotThemes, startFamily } from '../helpers/family.js';
 
 let f: FamilyFixture;
 let groupId: string;
@@ -65,6 +65,10 @@ describe('group details', () => {
     const gran = await f.logIn('phone', 'gran');
     const dialog = await openDetails(gran, 'Tea time');
     await screenshot(gran, 'phone-light-group-details');
+    await screenshotThemes(gran, 'phone', 'group-details', f.call, async () => {
+      await gran.getByRole('button', { name: 'Tea time: group details' }).click();
+      await dialog.waitFor();
+    });
     await dialog.getByLabel('Group name').fill('Gran’s group');
     await dialog.getByRole('button', { name: 'Rename group' }).click();
     await dialog.getByRole('alert').filter({ hasText: 'Only a group admin can rename the group.' }).waitFor();

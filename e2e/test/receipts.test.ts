@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newContext, screenshot } from '../helpers/browser.js';
 import type { RunningServer } from '../helpers/server.js';
 import { startServer } from '../helpers/server.js';
+import { PASSWORD, collectErrors, logInThrough } from '../helpers/family.js';
 
 let server: RunningServer;
 let browser: Browser;
 const pageErrors: string[] = [];
-const PASSWORD = 'correct horse battery';
 
 async function post(path: string, body: unknown, token?: string): Promise<any> {
   const res = await fetch(`${server.url}/api/v1${path}`, {
@@ -25,16 +25,8 @@ async function post(path: string, body: unknown, token?: string): Promise<any> {
 /** A logged-in page in a new browser context (a device of its own). */
 async function device(kind: 'phone' | 'desktop', username: string, who: string): Promise<Page> {
   const page = await (await newContext(browser, kind, server.url)).newPage();
-  page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !/WebSocket|Failed to load resource/.test(message.text())) pageErrors.push(`${who}: ${message.text()}`);
-  });
-  await page.goto('/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'New chat' }).waitFor();
-  return page;
+  collectErrors(page, who, pageErrors);
+  return logInThrough(page, username);
 }
 
 const conversationLink = (page: Page, title: string) => page.getByRole('link', { name: new RegExp(`^${title}`) });

@@ -14,10 +14,7 @@ import { closeRawSockets, raw } from './helpers/frames.js';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const PASSWORD = 'correct horse'; // the fixtures' password
 
-let t: TestApp;
-let admin: Person;
-let familyId: string;
-let url: string;
+let t: TestApp, admin: Person, familyId: string, url: string;
 let address = 0;
 
 beforeAll(async () => {
