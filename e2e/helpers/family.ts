@@ -34,7 +34,7 @@ export interface FamilyFixture {
   /** Calls the API (as `token`, when given), expects a 2xx and returns `data` (undefined for 204). */
   // JSON bodies are untyped by nature; the tests read them as they do every response.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  call(method: string, path: string, body?: unknown, token?: string): Promise<any>;
+  call: (method: string, path: string, body?: unknown, token?: string) => Promise<any>;
   /** A new page in a context of its own (a device), not logged in. */
   open(kind: 'phone' | 'desktop', who: string, extra?: BrowserContextOptions): Promise<Page>;
   /** A device logged in as `username` through the login form, on the conversation list. */
