@@ -71,7 +71,7 @@ export function ConfirmInline(props: { question: string; confirmLabel: string; d
   );
 }
 
-/** The time a link stops working, for people. */
-export function untilText(iso: string): string {
+/** A time for people, date and time (when a link stops working, when a device was last seen). */
+export function dateTimeText(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }

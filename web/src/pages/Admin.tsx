@@ -3,7 +3,7 @@
 // password-reset link.
 import type { FamilyDetail, Member, OpenInvite, Role } from '@famichat/client';
 import { useEffect, useRef, useState } from 'react';
-import { ConfirmInline, LinkShare, untilText } from '../components/share';
+import { ConfirmInline, LinkShare, dateTimeText } from '../components/share';
 import { BackLink, ErrorText } from '../components/ui';
 import { store, useApp } from '../state/app';
 import { errorMessage } from '../state/logic';
@@ -85,7 +85,7 @@ function FamilyPanel({ family, focusInvite }: { family: FamilyDetail; focusInvit
     setNotice(undefined);
     try {
       const reset = await store.api.createPasswordReset(family.id, member.user.id);
-      setResetLinks({ ...resetLinks, [member.user.id]: { link: `${location.origin}/reset/${reset.token}`, expires: untilText(reset.expires_at) } });
+      setResetLinks({ ...resetLinks, [member.user.id]: { link: `${location.origin}/reset/${reset.token}`, expires: dateTimeText(reset.expires_at) } });
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -220,7 +220,7 @@ function Invites({ family, focus }: { family: FamilyDetail; focus: boolean }) {
             <li key={invite.id} className="open-invite">
               <span>
                 <strong>{invite.role === 'admin' ? 'Admin' : 'Member'} invite</strong>
-                <span className="muted"> · created by {invite.created_by.display_name} · valid until {untilText(invite.expires_at)}</span>
+                <span className="muted"> · created by {invite.created_by.display_name} · valid until {dateTimeText(invite.expires_at)}</span>
               </span>
               {link ? (
                 <LinkShare

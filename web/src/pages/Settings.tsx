@@ -3,7 +3,7 @@ import type { Session } from '@famichat/client';
 import { ApiError } from '@famichat/client';
 import type { FormEvent } from 'react';
 import { useEffect, useState } from 'react';
-import { untilText } from '../components/share';
+import { dateTimeText } from '../components/share';
 import { BackLink, ErrorText, Field } from '../components/ui';
 import { navigate } from '../router';
 import { store, useApp } from '../state/app';
@@ -191,7 +191,7 @@ function Devices({ version }: { version: number }) {
             <span className="session-text">
               <strong>{deviceLabel(s)}</strong>
               {s.current ? <span className="this-device"> · This device</span> : null}
-              <span className="muted">Last seen {untilText(s.last_seen_at)}</span>
+              <span className="muted">Last seen {dateTimeText(s.last_seen_at)}</span>
             </span>
             {s.current ? null : (
               <button type="button" onClick={() => void act(() => store.api.revokeSession(s.id), `${deviceLabel(s)} was logged out.`)}>
