@@ -112,6 +112,22 @@ export function createApi(options: ApiOptions = {}) {
     me: () => data((init) => client.GET('/api/v1/me', init)),
     updateMe: (body: { display_name?: string; preferences?: { theme?: string | null } }) => data((init) => client.PATCH('/api/v1/me', { ...init, body })),
     sessions: () => data((init) => client.GET('/api/v1/me/sessions', init)),
+    /** Logs one of the caller's sessions out: its token stops working and its sockets close. */
+    revokeSession: (sessionId: string) => none((init) => client.DELETE('/api/v1/me/sessions/{id}', { ...init, ...path({ id: sessionId }) })),
+    /** Logs out every other device of the caller (all sessions but this one). */
+    revokeOtherSessions: () => none((init) => client.DELETE('/api/v1/me/sessions', init)),
+    /** Changes the caller's password; a wrong current one is `validation_failed` with `fields.current_password`. */
+    changePassword: (body: { current_password: string; new_password: string }) =>
+      none((init) => client.POST('/api/v1/me/password', { ...init, body })),
+    /** A single-use password-reset link for a family member (family admins); the link is `/reset/<token>`. */
+    createPasswordReset: (familyId: string, userId: string) =>
+      data((init) =>
+        client.POST('/api/v1/families/{id}/members/{user_id}/password-reset', { ...init, ...path({ id: familyId, user_id: userId }) }),
+      ),
+    /** Whose password a reset link resets (no token needed); `gone` when it can no longer be used. */
+    previewPasswordReset: (token: string) => data((init) => client.GET('/api/v1/password-resets/{token}', { ...init, ...path({ token }) })),
+    /** Sets a new password with a reset link and logs in (every older session of that person ends). */
+    resetPassword: (body: { token: string; password: string }) => data((init) => client.POST('/api/v1/auth/password-reset', { ...init, body })),
     families: () => data((init) => client.GET('/api/v1/families', init)),
     family: (familyId: string) => data((init) => client.GET('/api/v1/families/{id}', { ...init, ...path({ id: familyId }) })),
     createFamily: (name: string) => data((init) => client.POST('/api/v1/families', { ...init, body: { name } })),
@@ -140,6 +156,14 @@ export function createApi(options: ApiOptions = {}) {
       ),
     updateConversation: (conversationId: string, body: { hidden?: boolean; title?: string }) =>
       data((init) => client.PATCH('/api/v1/conversations/{id}', { ...init, ...path({ id: conversationId }), body })),
+    /** Adds a family member to a group (group admins). */
+    addParticipant: (conversationId: string, userId: string) =>
+      data((init) => client.POST('/api/v1/conversations/{id}/participants', { ...init, ...path({ id: conversationId }), body: { user_id: userId } })),
+    /** Removes someone from a group (group admins), or leaves it (one's own id). */
+    removeParticipant: (conversationId: string, userId: string) =>
+      none((init) =>
+        client.DELETE('/api/v1/conversations/{id}/participants/{user_id}', { ...init, ...path({ id: conversationId, user_id: userId }) }),
+      ),
     /** A page of messages, ascending by seq: the latest, or those before/after a seq. */
     messages: async (conversationId: string, cursor: { before?: number; after?: number; limit?: number } = {}): Promise<MessagePage> => {
       const query = { limit: cursor.limit, before: cursor.before, after: cursor.after };

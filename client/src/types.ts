@@ -27,6 +27,10 @@ export type Invite = Schemas['Invite'];
 export type OpenInvite = Schemas['OpenInvite'];
 /** What an invite link leads to: family name, role, who invites, expiry. */
 export type InvitePreview = Schemas['InvitePreview'];
+/** A new password-reset link: its token makes the link `/reset/<token>`. */
+export type PasswordReset = Schemas['PasswordReset'];
+/** Whose password a reset link resets. */
+export type PasswordResetPreview = Schemas['PasswordResetPreview'];
 /** A theme: design tokens. */
 export type Theme = Schemas['Theme'];
 /** The deployment's white-label settings. */

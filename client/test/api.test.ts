@@ -88,4 +88,42 @@ describe('createApi', () => {
     const gone = createApi({ baseUrl: 'http://h', fetch: recording(() => json(410, { error: { code: 'gone', message: 'used' }, meta })).fetchImpl });
     await expect(gone.previewInvite('fci_x')).rejects.toMatchObject({ code: 'gone', status: 410 });
   });
+  it('changes the password, logs out devices and handles reset links on their paths', async () => {
+    const link = { token: 'fcr_t', expires_at: 'e' };
+    const preview = { username: 'kid', display_name: 'Kid', expires_at: 'e' };
+    const auth = { user: { id: 'u1' }, token: 'fcs_new', session_id: 's9' };
+    const { calls, fetchImpl } = recording((url, init) => {
+      if (init.method === 'DELETE' || url.endsWith('/me/password')) return new Response(null, { status: 204 });
+      if (url.endsWith('/password-reset') && url.includes('/families/')) return json(201, { data: link, meta });
+      return json(200, { data: url.includes('/password-resets/') ? preview : auth, meta });
+    });
+    const api = createApi({ baseUrl: 'http://h', fetch: fetchImpl, getToken: () => 'tok' });
+    await expect(api.changePassword({ current_password: 'old secret', new_password: 'new secret' })).resolves.toBeUndefined();
+    await expect(api.revokeOtherSessions()).resolves.toBeUndefined();
+    await expect(api.revokeSession('s/1')).resolves.toBeUndefined();
+    expect(await api.createPasswordReset('f1', 'u/1')).toEqual(link);
+    expect(await api.previewPasswordReset('fcr_a/b')).toEqual(preview);
+    expect(await api.resetPassword({ token: 'fcr_t', password: 'new secret' })).toEqual(auth);
+    await expect(api.addParticipant('c1', 'u2')).resolves.toEqual(auth);
+    await expect(api.removeParticipant('c1', 'u/2')).resolves.toBeUndefined();
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      'POST http://h/api/v1/me/password',
+      'DELETE http://h/api/v1/me/sessions',
+      'DELETE http://h/api/v1/me/sessions/s%2F1',
+      'POST http://h/api/v1/families/f1/members/u%2F1/password-reset',
+      'GET http://h/api/v1/password-resets/fcr_a%2Fb',
+      'POST http://h/api/v1/auth/password-reset',
+      'POST http://h/api/v1/conversations/c1/participants',
+      'DELETE http://h/api/v1/conversations/c1/participants/u%2F2',
+    ]);
+    expect(JSON.parse(calls[0]!.init.body as string)).toEqual({ current_password: 'old secret', new_password: 'new secret' });
+    expect(JSON.parse(calls[5]!.init.body as string)).toEqual({ token: 'fcr_t', password: 'new secret' });
+    expect(JSON.parse(calls[6]!.init.body as string)).toEqual({ user_id: 'u2' });
+    const wrong = createApi({
+      baseUrl: 'http://h',
+      fetch: recording(() => json(422, { error: { code: 'validation_failed', message: 'wrong', details: { fields: { current_password: 'is not your current password' } } }, meta })).fetchImpl,
+    });
+    const error = await wrong.changePassword({ current_password: 'x', new_password: 'new secret' }).catch((e: unknown) => e);
+    expect((error as ApiError).fields).toEqual({ current_password: 'is not your current password' });
+  });
 });

@@ -30,6 +30,8 @@ export interface FamilyFixture {
   api(method: string, path: string, body?: unknown, token?: string): Promise<any>;
   /** A page logged in as `username` in a new phone or desktop context (`options` add to its settings, e.g. a time zone). */
   device(kind: 'phone' | 'desktop', username: string, options?: BrowserContextOptions): Promise<Page>;
+  /** A new page in a context of its own (a device), not logged in; `who` names it in pageErrors. */
+  open(kind: 'phone' | 'desktop', who: string, options?: BrowserContextOptions): Promise<Page>;
   /** Records a page's errors into pageErrors (for pages opened without `device`). */
   watch(page: Page, who: string): void;
   stop(): Promise<void>;
@@ -64,9 +66,13 @@ export async function startFamily(memberNames: string[] = ['kid'], env: Record<s
       if (message.type() === 'error' && !/WebSocket|ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(message.text())) pageErrors.push(`${who}: ${message.text()}`);
     });
   };
-  const device = async (kind: 'phone' | 'desktop', username: string, options?: BrowserContextOptions): Promise<Page> => {
+  const open = async (kind: 'phone' | 'desktop', who: string, options?: BrowserContextOptions): Promise<Page> => {
     const page = await (await newContext(browser, kind, server.url, options)).newPage();
-    watch(page, `${username} (${kind})`);
+    watch(page, who);
+    return page;
+  };
+  const device = async (kind: 'phone' | 'desktop', username: string, options?: BrowserContextOptions): Promise<Page> => {
+    const page = await open(kind, `${username} (${kind})`, options);
     await page.goto('/');
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password').fill(PASSWORD);
@@ -83,6 +89,7 @@ export async function startFamily(memberNames: string[] = ['kid'], env: Record<s
     pageErrors,
     api,
     device,
+    open,
     watch,
     stop: async () => {
       await browser.close();

@@ -101,7 +101,7 @@ describe('offline', () => {
 
     await mum.context().setOffline(false);
     // Back online, it opens by itself.
-    await mum.getByText('No messages yet').waitFor();
+    await mum.getByText('No messages yet. Say hello!').waitFor();
     expect(await mum.getByText('Not available offline').count()).toBe(0);
     await conversationLink(mum, 'The Smiths').click();
     await mine(mum, 'Typed offline').waitFor();
@@ -129,7 +129,7 @@ describe('offline', () => {
     await expect.poll(() => kid.locator('.banner').count()).toBe(0);
     await kid.getByRole('link', { name: 'Back to conversations' }).click();
     await kid.getByRole('link', { name: 'Settings' }).click();
-    await kid.getByRole('button', { name: 'Log out' }).click();
+    await kid.getByRole('button', { name: 'Log out', exact: true }).click();
     await kid.getByRole('heading', { name: 'Log in' }).waitFor();
     await expect.poll(() => kept(kid, family.familyConversationId)).toEqual({ conversations: 0, messages: 0 });
     expect(family.pageErrors).toEqual([]);

@@ -19,6 +19,7 @@ import { createDeps } from './deps.js';
 import { logSafeRequest, registerEnvelope, requestId } from './http/envelope.js';
 import { registerErrorHandling } from './http/errors.js';
 import { accountRoutes } from './http/routes/accounts.js';
+import { credentialRoutes } from './http/routes/credentials.js';
 import { brandingRoutes } from './http/routes/branding.js';
 import { watchBranding } from './branding/branding.js';
 import { watchShapes } from './chat/conversation-shapes.js';
@@ -137,6 +138,7 @@ export async function buildApp(
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
   await app.register(operationRoutes(database, bus));
   await app.register(accountRoutes(domain), { prefix: '/api/v1' });
+  await app.register(credentialRoutes(domain), { prefix: '/api/v1' });
   await app.register(familyRoutes(domain), { prefix: '/api/v1' });
   await app.register(conversationRoutes(domain), { prefix: '/api/v1' });
   await app.register(brandingRoutes(domain), { prefix: '/api/v1' });

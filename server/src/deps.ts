@@ -21,6 +21,8 @@ export interface Limiters {
   loginPerIp: RateLimiter;
   /** Failed registrations per address. */
   registerPerIp: RateLimiter;
+  /** Failed password resets (with a reset link) per address: the same limits as registrations. */
+  resetPerIp: RateLimiter;
   sendBurst: RateLimiter;
   sendPerMinute: RateLimiter;
 }
@@ -63,6 +65,7 @@ export function createLimiters(config: Config): Limiters {
     loginPerAccount: new RateLimiter({ max: r.loginPerAccount, windowMs: r.loginWindowMs }),
     loginPerIp: new RateLimiter({ max: r.loginPerIp, windowMs: r.loginWindowMs }),
     registerPerIp: new RateLimiter({ max: r.registerPerIp, windowMs: r.registerWindowMs }),
+    resetPerIp: new RateLimiter({ max: r.registerPerIp, windowMs: r.registerWindowMs }),
     sendBurst: new RateLimiter({ max: r.sendBurst, windowMs: r.sendBurstWindowMs }),
     sendPerMinute: new RateLimiter({ max: r.sendPerMinute, windowMs: 60_000 }),
   };

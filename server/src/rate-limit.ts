@@ -95,3 +95,18 @@ export function enforce(limiters: RateLimiter[], key: string, what: string): voi
     throw rateLimited(retryInMs, what);
   }
 }
+
+/**
+ * Runs `attempt` under a budget of failures per `key`: refused while the budget is spent; the attempt is
+ * counted as a failure up front and taken back when it succeeds, so concurrent failures cannot overshoot the
+ * limit (an unexpected error counts too).
+ * @throws {AppError} `rate_limited`, or whatever `attempt` throws.
+ */
+export async function limitFailures<T>(limiter: RateLimiter, key: string, what: string, attempt: () => Promise<T>): Promise<T> {
+  const wait = limiter.check(key);
+  if (wait > 0) throw rateLimited(wait, what);
+  limiter.hit(key);
+  const result = await attempt();
+  limiter.unhit(key);
+  return result;
+}

@@ -184,6 +184,21 @@ describe('previewing an invite (public)', () => {
     await t.domain.db.execute(sql`UPDATE invites SET expires_at = now() - interval '1 second' WHERE id = ${expired.id}`);
     expectGone(await preview(expired.token));
   });
+
+  it('names the creator of a dead invite, so its page can say whom to ask for a new one', async () => {
+    const family = await createFamily(t, admin, 'Ask family');
+    const host = await addMember(t, admin, family, 'admin', 'Uncle Bob');
+    const used = await invite(host, family);
+    expect((await register(used.token)).status).toBe(201);
+    const gone = await preview(used.token);
+    expectGone(gone);
+    expect(gone.body.error.details).toEqual({ invited_by: 'Uncle Bob' });
+    // A creator whose account is gone is not named.
+    await t.domain.db.execute(sql`DELETE FROM users WHERE id = ${host.id}`);
+    const orphan = await preview(used.token);
+    expectGone(orphan);
+    expect(orphan.body.error).not.toHaveProperty('details');
+  });
 });
 
 describe("an invite dies with its creator's admin rights", () => {

@@ -142,6 +142,10 @@ describe('error statuses and security', () => {
       'patch /api/v1/conversations/{id}/messages/{message_id}': ['403', '404', '413'],
       'delete /api/v1/conversations/{id}/messages/{message_id}': ['403', '404'],
       'get /readyz': ['503'],
+      'post /api/v1/me/password': ['401', '422', '429'],
+      'post /api/v1/families/{id}/members/{user_id}/password-reset': ['403', '404'],
+      'get /api/v1/password-resets/{token}': ['404', '410'],
+      'post /api/v1/auth/password-reset': ['404', '410', '422', '429'],
     };
     for (const [key, statuses] of Object.entries(expected)) {
       const [method, path] = key.split(' ') as [string, string];
@@ -152,7 +156,7 @@ describe('error statuses and security', () => {
   });
 
   it('marks exactly the routes that need no token as public, and documents 401 on all others', () => {
-    const mustBePublic = ['get /api/v1/setup', 'post /api/v1/setup', 'post /api/v1/auth/login', 'post /api/v1/auth/register', 'get /api/v1/invites/{token}', 'get /healthz', 'get /readyz', 'get /metrics'];
+    const mustBePublic = ['get /api/v1/setup', 'post /api/v1/setup', 'post /api/v1/auth/login', 'post /api/v1/auth/register', 'get /api/v1/invites/{token}', 'get /api/v1/password-resets/{token}', 'post /api/v1/auth/password-reset', 'get /healthz', 'get /readyz', 'get /metrics'];
     // The contract's other public routes: branding and themes.
     const mayBePublic = (method: string, path: string) =>
       mustBePublic.includes(`${method} ${path}`) || (method === 'get' && (path === '/api/v1/branding' || path.startsWith('/api/v1/themes/'))) || !path.startsWith('/api/v1/');
@@ -305,6 +309,19 @@ describe('real responses match the document', () => {
     c('DELETE', '/api/v1/me/sessions/{id}', await api.delete(`/api/v1/me/sessions/${second.body.data.session_id}`));
     c('DELETE', '/api/v1/auth/session', await t.as(bob.token).delete('/api/v1/auth/session'));
     c('DELETE', '/api/v1/auth/session', await t.as(bob.token).delete('/api/v1/auth/session'));
+    c('DELETE', '/api/v1/me/sessions', await api.delete('/api/v1/me/sessions'));
+    c('DELETE', '/api/v1/me/sessions', await anon.delete('/api/v1/me/sessions'));
+    c('POST', '/api/v1/me/password', await api.post('/api/v1/me/password', { current_password: 'wrong one', new_password: 'correct horse' }));
+    c('POST', '/api/v1/me/password', await api.post('/api/v1/me/password', { current_password: 'correct horse', new_password: 'correct horse' }));
+    const reset = c('POST', '/api/v1/families/{id}/members/{user_id}/password-reset', await api.post(`/api/v1/families/${familyId}/members/${bob.id}/password-reset`));
+    c('POST', '/api/v1/families/{id}/members/{user_id}/password-reset', await t.as(bob.token).post(`/api/v1/families/${familyId}/members/${admin.id}/password-reset`));
+    c('POST', '/api/v1/families/{id}/members/{user_id}/password-reset', await api.post(`/api/v1/families/${familyId}/members/not-a-uuid/password-reset`));
+    expect(c('GET', '/api/v1/password-resets/{token}', await anon.get(`/api/v1/password-resets/${reset.body.data.token}`)).status).toBe(200);
+    c('GET', '/api/v1/password-resets/{token}', await anon.get('/api/v1/password-resets/fcr_unknown'));
+    c('POST', '/api/v1/auth/password-reset', await anon.post('/api/v1/auth/password-reset', { token: 'fcr_unknown', password: 'correct horse' }));
+    expect(c('POST', '/api/v1/auth/password-reset', await anon.post('/api/v1/auth/password-reset', { token: reset.body.data.token, password: 'correct horse' })).status).toBe(200);
+    c('POST', '/api/v1/auth/password-reset', await anon.post('/api/v1/auth/password-reset', { token: reset.body.data.token, password: 'correct horse' }));
+    c('GET', '/api/v1/password-resets/{token}', await anon.get(`/api/v1/password-resets/${reset.body.data.token}`));
 
     // Every documented operation of the contract's REST API was exercised above.
     const core = operations().filter(

@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { migrationsFolder } from '../src/db/connect.js';
 import * as schema from '../src/db/schema.js';
 
-const tables = [schema.instance, schema.users, schema.sessions, schema.families, schema.memberships, schema.invites, schema.conversations, schema.participants, schema.messages];
+const tables = [schema.instance, schema.users, schema.sessions, schema.families, schema.memberships, schema.invites, schema.passwordResets, schema.conversations, schema.participants, schema.messages];
 
 it('has the unique indexes that seqs, direct pairs, idempotent sends, usernames and tokens rely on', () => {
   const unique = (table: (typeof tables)[number]) =>
@@ -23,6 +23,7 @@ it('has the unique indexes that seqs, direct pairs, idempotent sends, usernames 
   expect(unique(schema.users)).toEqual({ users_username_key: ['username'] });
   expect(unique(schema.sessions)).toEqual({ sessions_token_hash_key: ['token_hash'] });
   expect(unique(schema.invites)).toEqual({ invites_token_hash_key: ['token_hash'] });
+  expect(unique(schema.passwordResets)).toEqual({ password_resets_token_hash_key: ['token_hash'] });
 });
 
 it('deletes dependent rows with their family, conversation or user', () => {
@@ -39,6 +40,8 @@ it('deletes dependent rows with their family, conversation or user', () => {
       'memberships.family_id->families:cascade',
       'sessions.user_id->users:cascade',
       'invites.created_by->users:set null',
+      'password_resets.user_id->users:cascade',
+      'password_resets.created_by->users:set null',
     ]),
   );
   expect(getTableConfig(schema.instance).checks.map((c) => c.name)).toEqual(['instance_singleton']);

@@ -1,7 +1,8 @@
 import { ConversationList } from './components/ConversationList';
+import { InvitePrompt } from './components/InvitePrompt';
 import { Logo } from './components/ui';
 import { AdminPage } from './pages/Admin';
-import { InvitePage, LoginPage, SetupPage } from './pages/Auth';
+import { InvitePage, LoginPage, ResetPasswordPage, SetupPage } from './pages/Auth';
 import { ChatView } from './pages/Chat';
 import { NewConversationPage } from './pages/NewConversation';
 import { SettingsPage } from './pages/Settings';
@@ -35,6 +36,9 @@ export function App() {
         </div>
       </main>
     );
+  // A reset link works whoever is logged in on this device: it logs its own person in.
+  const reset = match('/reset/:token', path);
+  if (reset) return <ResetPasswordPage token={reset.token ?? ''} />;
   const invite = match('/invite/:token', path);
   if (invite && !me) return <InvitePage token={invite.token ?? ''} />;
   if (needsSetup) return <SetupPage />;
@@ -67,7 +71,6 @@ function Shell({ path }: { path: string }) {
   const everConnected = useApp((s) => s.everConnected);
   const networkUp = useApp((s) => s.networkUp);
   const appName = useApp((s) => s.branding?.app_name ?? 'Famichat');
-  const isAdmin = useApp((s) => s.families.some((f) => f.role === 'admin'));
   const detail = path !== '/';
   let main;
   if (chat) main = <ChatView key={chat.id} conversationId={chat.id ?? ''} />;
@@ -96,16 +99,15 @@ function Shell({ path }: { path: string }) {
             {detail ? <span className="app-name">{appName}</span> : <h1 className="app-name">{appName}</h1>}
           </a>
           <nav className="top-actions" aria-label="Main">
-            {isAdmin ? (
-              <a href="/admin" className="icon-button" aria-current={path === '/admin' ? 'page' : undefined} onClick={(e) => { e.preventDefault(); navigate('/admin'); }}>
-                Family
-              </a>
-            ) : null}
+            <a href="/admin" className="icon-button" aria-current={path === '/admin' ? 'page' : undefined} onClick={(e) => { e.preventDefault(); navigate('/admin'); }}>
+              Family
+            </a>
             <a href="/settings" className="icon-button" aria-current={path === '/settings' ? 'page' : undefined} onClick={(e) => { e.preventDefault(); navigate('/settings'); }}>
               Settings
             </a>
           </nav>
         </div>
+        <InvitePrompt />
         <ConversationList activeId={chat?.id} />
       </div>
       {/* On "/" the desktop's right-hand side only hints at what to do; the list is the page. */}

@@ -8,7 +8,7 @@ import { isUniqueViolation, firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { AppError, conflict, notFound } from '../errors.js';
 import { requireInviteManager } from '../chat/access.js';
-import { addressKey, rateLimited } from '../rate-limit.js';
+import { addressKey, limitFailures } from '../rate-limit.js';
 import type { FamilyRole, FamilyView } from '../chat/families.js';
 import { announceMemberJoined, insertMember } from '../chat/families.js';
 import { hashPassword } from './passwords.js';
@@ -118,7 +118,8 @@ export async function revokeInvite(deps: Deps, userId: string, familyId: string,
 
 /**
  * What an invite link leads to: the family, the role and who invites (public: the token is the secret).
- * @throws {AppError} `not_found` (unknown token), `gone` (used, expired, withdrawn, or its creator no longer an admin).
+ * @throws {AppError} `not_found` (unknown token), `gone` (used, expired, withdrawn, or its creator no longer an admin;
+ *   `details.invited_by` names the creator while they have an account).
  */
 export async function previewInvite(deps: Deps, token: string): Promise<InvitePreview> {
   const row = await firstRow<{ family_name: string; role: FamilyRole; invited_by: string; expires_at: Date; open: boolean }>(
@@ -130,8 +131,9 @@ export async function previewInvite(deps: Deps, token: string): Promise<InvitePr
         WHERE i.token_hash = ${hashToken(token)}`,
   );
   if (!row) throw notFound('invite');
-  // An open invite's creator is a member, so `invited_by` (a left join) is set whenever `open` is.
-  if (!row.open) throw new AppError('gone', GONE_MESSAGE);
+  // An open invite's creator is a member, so `invited_by` (a left join) is set whenever `open` is. A dead link
+  // still names its creator (when there is one) to whoever holds it, so the page can say whom to ask for a new one.
+  if (!row.open) throw new AppError('gone', GONE_MESSAGE, row.invited_by === null ? undefined : { invited_by: row.invited_by });
   return {
     family_name: row.family_name,
     role: row.role,
@@ -163,15 +165,9 @@ export async function register(
   input: RegisterInput,
   ip: string,
 ): Promise<{ user: MeView; family: FamilyView; token: string; session_id: string }> {
-  const limiter = deps.limiters.registerPerIp;
-  const key = `ip:${addressKey(ip)}`;
-  const wait = limiter.check(key);
-  if (wait > 0) throw rateLimited(wait, 'failed registrations from this address');
-  // Counted as a failure up front and taken back on success, so concurrent failures cannot overshoot the limit.
-  limiter.hit(key);
-  const result = await registerChecked(deps, input);
-  limiter.unhit(key);
-  return result;
+  return limitFailures(deps.limiters.registerPerIp, `ip:${addressKey(ip)}`, 'failed registrations from this address', () =>
+    registerChecked(deps, input),
+  );
 }
 
 async function registerChecked(

@@ -59,30 +59,50 @@ export async function login(
 ): Promise<{ user: MeView; token: string; session_id: string }> {
   return withSpan('accounts.login', {}, async (span) => {
     const username = input.username.trim().toLowerCase();
-    const address = addressKey(ip);
-    const { loginPerUsername, loginPerAccount, loginPerIp } = deps.limiters;
-    const pairKey = `u:${username}|ip:${address}`;
-    const accountKey = `u:${username}`;
-    const ipKey = `ip:${address}`;
-    const accountWait = Math.max(loginPerUsername.check(pairKey), loginPerAccount.check(accountKey));
-    if (accountWait > 0) throw rateLimited(accountWait, 'login attempts for this account');
-    enforce([loginPerIp], ipKey, 'login attempts from this address');
-    loginPerUsername.hit(pairKey);
+    const attempt = passwordAttempt(deps, username, ip, () =>
+      enforce([deps.limiters.loginPerIp], `ip:${addressKey(ip)}`, 'login attempts from this address'),
+    );
     const row = await firstRow<UserRow & { password_hash: string }>(
       deps.db,
       sql`SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = ${username}`,
     );
     if (!(await verifyPassword(row?.password_hash, input.password)) || !row) {
-      // Only failures count across addresses: the owner's own logins never use up the account's cap.
-      loginPerAccount.hit(accountKey);
+      attempt.failed();
       throw new AppError('unauthorized', 'Wrong username or password.');
     }
-    loginPerUsername.reset(pairKey);
+    attempt.succeeded();
     const deviceName = input.device_name?.trim().slice(0, 100) || null;
     const { token, sessionId } = await createSession(deps.db, row.id, deviceName, deps.config.sessionTtlMs);
     span.setAttributes({ 'famichat.user_id': row.id, 'famichat.session_id': sessionId });
     return { user: await toMe(deps, row), token, session_id: sessionId };
   });
+}
+
+/** A password attempt counted by the login limits; report its outcome once the password was checked. */
+export interface PasswordAttempt {
+  failed(): void;
+  succeeded(): void;
+}
+
+/**
+ * Counts an attempt at `username`'s password from `ip` against the login limits (per username and address,
+ * and failures per account from every address), after `alsoCheck` (more limits of the caller's) passed. A
+ * login and a password change share them, so neither is a way around the other's limit.
+ * @throws {AppError} `rate_limited`.
+ */
+export function passwordAttempt(deps: Deps, username: string, ip: string, alsoCheck: () => void = () => {}): PasswordAttempt {
+  const { loginPerUsername, loginPerAccount } = deps.limiters;
+  const pairKey = `u:${username}|ip:${addressKey(ip)}`;
+  const accountKey = `u:${username}`;
+  const accountWait = Math.max(loginPerUsername.check(pairKey), loginPerAccount.check(accountKey));
+  if (accountWait > 0) throw rateLimited(accountWait, 'login attempts for this account');
+  alsoCheck();
+  loginPerUsername.hit(pairKey);
+  return {
+    // Only failures count across addresses: the owner's own logins never use up the account's cap.
+    failed: () => loginPerAccount.hit(accountKey),
+    succeeded: () => loginPerUsername.reset(pairKey),
+  };
 }
 
 // last_seen_at (and the sliding expiry) is written at most once a minute per session.
@@ -187,7 +207,35 @@ export async function revokeSession(deps: Deps, caller: Caller, sessionId: strin
         WHERE id = ${sessionId} AND user_id = ${caller.userId} AND revoked_at IS NULL RETURNING id`,
   );
   if (!row) throw notFound('session');
-  deps.sessions.forget(sessionId);
-  // Every node drops it from its cache and closes its sockets.
-  await publish(deps.bus, { topic: REVOCATIONS_TOPIC, event: 'revoked', payload: { session_id: sessionId } });
+  await announceRevoked(deps, [sessionId]);
+}
+
+/**
+ * Revokes every session of the caller except the calling one ("log out other devices"): their tokens stop
+ * working at once and their sockets are closed on every node.
+ */
+export async function revokeOtherSessions(deps: Deps, caller: Caller): Promise<void> {
+  await announceRevoked(deps, await endSessions(deps.db, caller.userId, caller.sessionId));
+}
+
+/**
+ * Marks every live session of `userId` revoked, except `keepSessionId` (null: all of them), and returns their
+ * ids; part of the caller's transaction when a password changes. Announce them with {@link announceRevoked}
+ * once the transaction committed.
+ */
+export async function endSessions(ex: Executor, userId: string, keepSessionId: string | null): Promise<string[]> {
+  const ended = await rows<{ id: string }>(
+    ex,
+    sql`UPDATE sessions SET revoked_at = now()
+        WHERE user_id = ${userId} AND revoked_at IS NULL AND id IS DISTINCT FROM ${keepSessionId}::uuid RETURNING id`,
+  );
+  return ended.map((s) => s.id);
+}
+
+/** Tells every node (this one at once) that these sessions are revoked: each drops them from its cache and closes their sockets. */
+export async function announceRevoked(deps: Deps, sessionIds: string[]): Promise<void> {
+  for (const id of sessionIds) {
+    deps.sessions.forget(id);
+    await publish(deps.bus, { topic: REVOCATIONS_TOPIC, event: 'revoked', payload: { session_id: id } });
+  }
 }

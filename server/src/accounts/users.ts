@@ -53,11 +53,16 @@ export function checkNewUser(input: { username: string; password: string; displa
   const fields: Record<string, string> = {};
   const username = input.username.trim().toLowerCase();
   if (!USERNAME.test(username)) fields.username = 'must be 3-32 characters of a-z, 0-9, _ . -';
-  const length = [...input.password].length;
-  if (length < 8 || length > 256) fields.password = 'must be 8-256 characters';
+  checkPassword(input.password, fields);
   const displayName = checkDisplayName(input.display_name, fields);
   if (Object.keys(fields).length > 0) throw validationFailed(fields);
   return { username, password: input.password, displayName };
+}
+
+/** Records a problem in `fields` when a new password is not 8-256 characters (it is used as typed, never trimmed). */
+export function checkPassword(value: string, fields: Record<string, string>, field = 'password'): void {
+  const length = [...value].length;
+  if (length < 8 || length > 256) fields[field] = 'must be 8-256 characters';
 }
 
 /** Trims a display name; records a problem in `fields` when it is not 1-64 characters. */

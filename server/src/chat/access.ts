@@ -126,6 +126,10 @@ export interface Actor {
   familyRole?: Role;
   /** The user acted upon (a participant or member removed), or the sender of the message acted upon. */
   subjectId?: string;
+  /** Whether the caller is the instance admin. */
+  isInstanceAdmin?: boolean;
+  /** Whether the user acted upon is the instance admin. */
+  subjectIsInstanceAdmin?: boolean;
 }
 
 const groupAdmin = (a: Actor) => a.access?.role === 'admin';
@@ -149,6 +153,11 @@ const PERMISSIONS = {
   /** Family admins remove anyone; anyone leaves. */
   removeFamilyMember: { holds: (a: Actor) => self(a) || familyAdmin(a), denied: 'Only a family admin can remove other members.' },
   manageInvites: { holds: familyAdmin, denied: 'Only a family admin can manage invites.' },
+  /** Family admins give members a password-reset link; only the instance admin gives the instance admin one. */
+  resetMemberPassword: {
+    holds: (a: Actor) => familyAdmin(a) && (a.subjectIsInstanceAdmin !== true || a.isInstanceAdmin === true),
+    denied: "Only a family admin can reset a member's password, and only the instance admin the instance admin's.",
+  },
 } satisfies Record<string, { holds: (actor: Actor) => boolean; denied: string }>;
 
 /** The actions a participant or member may or may not take, by name. */

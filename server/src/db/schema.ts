@@ -109,6 +109,31 @@ export const invites = pgTable(
 );
 
 /**
+ * Single-use password-reset links that a family admin gives a member; only the token's SHA-256 is stored.
+ * A link works while unused, unrevoked and unexpired, its creator still an admin of `family_id` and the user
+ * still a member of it; a newer link for the same user revokes the older ones.
+ */
+export const passwordResets = pgTable(
+  'password_resets',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    familyId: uuid('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('password_resets_token_hash_key').on(t.tokenHash), index('password_resets_user_idx').on(t.userId)],
+);
+
+/**
  * Conversations. `uniqueKey` makes direct (sorted user pair), self (user) and family (family id)
  * conversations unique; `lastSeq` is the per-conversation message counter, locked for each increment.
  */

@@ -181,6 +181,24 @@ export const InvitePreview = Type.Object(
   { $id: 'InvitePreview' },
 );
 
+/** A created password-reset link. */
+export const PasswordReset = Type.Object(
+  {
+    token: Type.String({ description: 'Shown once; the reset link is /reset/<token>' }),
+    expires_at: Time,
+  },
+  { $id: 'PasswordReset' },
+);
+
+/** Whose password a reset link resets, shown before the form. */
+export const PasswordResetPreview = Type.Object(
+  { username: Type.String(), display_name: Type.String(), expires_at: Time },
+  { $id: 'PasswordResetPreview' },
+);
+
+/** What logging in (or resetting a password) returns: the caller, a bearer token and its session. */
+export const AuthResult = Type.Object({ user: Type.Ref('Me'), token: Type.String(), session_id: Id });
+
 /** A theme: design tokens. */
 export const Theme = Type.Object(
   {
@@ -207,7 +225,7 @@ export const Branding = Type.Object(
 );
 
 /** Every named schema, registered once with Fastify (for `$ref`) and listed in OpenAPI components. */
-export const SHARED_SCHEMAS = [Meta, ErrorEnvelope, User, Me, Family, Member, FamilyDetail, Message, Conversation, Session, Invite, OpenInvite, InvitePreview, Theme, Branding];
+export const SHARED_SCHEMAS = [Meta, ErrorEnvelope, User, Me, Family, Member, FamilyDetail, Message, Conversation, Session, Invite, OpenInvite, InvitePreview, PasswordReset, PasswordResetPreview, Theme, Branding];
 
 /** Reference to a shared schema by id. */
 export const ref = (id: string) => Type.Ref(id);
@@ -222,7 +240,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'forbidden (or no_shared_family): not allowed',
   404: 'not_found: unknown, or not visible to the caller',
   409: 'conflict: details.reason says which',
-  410: 'gone: invite expired, used, withdrawn, or its creator no longer a family admin',
+  410: 'gone: invite or password-reset link expired, used, withdrawn or replaced, or its creator no longer a family admin',
   413: 'payload_too_large: a message body over 8192 bytes of UTF-8, or a request body over the server limit',
   422: 'validation_failed: details.fields maps field to reason',
   429: 'rate_limited: see Retry-After and details.retry_in_ms',

@@ -28,9 +28,12 @@ export function Field(props: {
   minLength?: number;
   maxLength?: number;
   hint?: string;
+  /** A problem with the value, shown beside the field (and announced with it). */
+  error?: string;
   autoFocus?: boolean;
 }) {
   const id = `field-${props.name}`;
+  const described = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
     <div className="field">
       <label htmlFor={id}>{props.label}</label>
@@ -45,11 +48,17 @@ export function Field(props: {
         minLength={props.minLength}
         maxLength={props.maxLength}
         autoFocus={props.autoFocus}
-        aria-describedby={props.hint ? `${id}-hint` : undefined}
+        aria-describedby={described || undefined}
+        aria-invalid={props.error ? true : undefined}
       />
       {props.hint ? (
         <small id={`${id}-hint`} className="hint">
           {props.hint}
+        </small>
+      ) : null}
+      {props.error ? (
+        <small id={`${id}-error`} className="field-error">
+          {props.error}
         </small>
       ) : null}
     </div>

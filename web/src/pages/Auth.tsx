@@ -1,5 +1,6 @@
 import type { FormEvent } from 'react';
-import { useState } from 'react';
+import { ApiError } from '@famichat/client';
+import { useEffect, useState } from 'react';
 import { AuthCard, ErrorText, Field } from '../components/ui';
 import { navigate } from '../router';
 import { store } from '../state/app';
@@ -7,7 +8,7 @@ import { errorMessage } from '../state/logic';
 
 const USERNAME_HINT = '3–32 characters: lowercase letters, digits, _ . -';
 
-function useSubmit(context: 'login' | 'register' | 'setup') {
+function useSubmit(context: 'login' | 'register' | 'setup' | 'reset') {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const run = async (event: FormEvent, action: () => Promise<void>) => {
@@ -79,12 +80,86 @@ export function LoginPage() {
   );
 }
 
+/** What a link (an invite or a password reset) turned out to be when its page opened. */
+type LinkCheck<T> = { state: 'checking' } | { state: 'open'; preview: T } | { state: 'gone'; askWhom?: string } | { state: 'invalid' } | { state: 'error'; message: string };
+
+/** Checks a link once when its page opens (`GET /invites/:token` or `/password-resets/:token`). */
+function useLinkCheck<T>(check: () => Promise<T>, key: string): LinkCheck<T> {
+  const [result, setResult] = useState<{ key: string; check: LinkCheck<T> }>({ key, check: { state: 'checking' } });
+  useEffect(() => {
+    let live = true;
+    check().then(
+      (preview) => live && setResult({ key, check: { state: 'open', preview } }),
+      (e: unknown) => {
+        if (!live) return;
+        const gone = e instanceof ApiError && e.code === 'gone';
+        const askWhom = gone && typeof e.details?.invited_by === 'string' ? e.details.invited_by : undefined;
+        const outcome: LinkCheck<T> = gone
+          ? { state: 'gone', ...(askWhom ? { askWhom } : {}) }
+          : e instanceof ApiError && e.code === 'not_found'
+            ? { state: 'invalid' }
+            : { state: 'error', message: errorMessage(e) };
+        setResult({ key, check: outcome });
+      },
+    );
+    return () => {
+      live = false;
+    };
+    // `check` is a new function each render; the link (`key`) is what decides.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  return result.key === key ? result.check : { state: 'checking' };
+}
+
+/** The page of a link that cannot be used (or could not be checked): why, and what to do. */
+function DeadLink({ check, what, askFallback }: { check: LinkCheck<unknown>; what: string; askFallback: string }) {
+  if (check.state === 'checking') return <AuthCard title={`Checking the ${what}…`}><p role="status">One moment…</p></AuthCard>;
+  if (check.state === 'gone') {
+    return (
+      <AuthCard title={`This ${what} can no longer be used`}>
+        <p>This {what} has expired or was already used. Ask {check.askWhom ?? askFallback} for a new one.</p>
+        <LoginLink />
+      </AuthCard>
+    );
+  }
+  if (check.state === 'invalid') {
+    return (
+      <AuthCard title={`This ${what} is not valid`}>
+        <p>Check that you opened the whole link, or ask {askFallback} for a new one.</p>
+        <LoginLink />
+      </AuthCard>
+    );
+  }
+  return (
+    <AuthCard title={`The ${what} could not be checked`}>
+      <ErrorText message={check.state === 'error' ? check.message : undefined} />
+      <button className="primary" onClick={() => location.reload()}>Try again</button>
+    </AuthCard>
+  );
+}
+
+function LoginLink() {
+  return (
+    <p className="muted">
+      Already have an account? <a href="/login" onClick={(e) => { e.preventDefault(); navigate('/login'); }}>Log in</a>
+    </p>
+  );
+}
+
+/** The invite page: who invites you to which family (checked on opening), then the registration form. */
 export function InvitePage({ token }: { token: string }) {
+  const check = useLinkCheck(() => store.api.previewInvite(token), token);
   const [form, setForm] = useState({ display_name: '', username: '', password: '' });
   const { error, busy, run } = useSubmit('register');
   const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
+  if (check.state !== 'open') return <DeadLink check={check} what="invite link" askFallback="a family admin" />;
+  const { preview } = check;
   return (
     <AuthCard title="You're invited">
+      <p className="invite-preview">
+        <strong>{preview.invited_by}</strong> invites you to <strong>{preview.family_name}</strong>
+        {preview.role === 'admin' ? ', as an admin' : ''}.
+      </p>
       <p>Pick a username and password to join your family's chat.</p>
       <form
         onSubmit={(e) =>
@@ -104,9 +179,40 @@ export function InvitePage({ token }: { token: string }) {
           {busy ? 'Joining…' : 'Join the family'}
         </button>
       </form>
-      <p className="muted">
-        Already have an account? <a href="/login" onClick={(e) => { e.preventDefault(); navigate('/login'); }}>Log in</a>
+      <LoginLink />
+    </AuthCard>
+  );
+}
+
+/** The password-reset page (`/reset/:token`): whose password (checked on opening), a new one, and in. */
+export function ResetPasswordPage({ token }: { token: string }) {
+  const check = useLinkCheck(() => store.api.previewPasswordReset(token), token);
+  const [password, setPassword] = useState('');
+  const { error, busy, run } = useSubmit('reset');
+  if (check.state !== 'open') return <DeadLink check={check} what="password reset link" askFallback="a family admin" />;
+  const { preview } = check;
+  return (
+    <AuthCard title="Choose a new password">
+      <p>
+        Choose a new password for <strong>{preview.display_name}</strong> <span className="muted">(@{preview.username})</span>.
       </p>
+      <form
+        onSubmit={(e) =>
+          void run(e, async () => {
+            const result = await store.api.resetPassword({ token, password });
+            // Whoever was logged in on this device, it is now the link's person.
+            store.endSession();
+            await store.startSession(result.token);
+            navigate('/', { replace: true });
+          })
+        }
+      >
+        <Field label="New password" name="password" type="password" value={password} onChange={setPassword} autoComplete="new-password" minLength={8} hint="At least 8 characters" autoFocus />
+        <ErrorText message={error} />
+        <button className="primary" type="submit" disabled={busy}>
+          {busy ? 'Saving…' : 'Set password and log in'}
+        </button>
+      </form>
     </AuthCard>
   );
 }

@@ -4,6 +4,7 @@ import type { Conversation, OutboxEntry, User } from '@famichat/client';
 import { ApiError } from '@famichat/client';
 import { useEffect, useMemo, useState } from 'react';
 import { ChatHeader } from '../chat/ChatHeader';
+import { GroupDetails } from '../chat/GroupDetails';
 import { Composer } from '../chat/Composer';
 import { MessageList } from '../chat/MessageList';
 import { NotAvailableOffline, OfflineNote, RemovedChat } from '../chat/RemovedChat';
@@ -51,6 +52,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
 function Chat({ conversation, me, pending, connected, online }: { conversation: Conversation; me: User; pending: OutboxEntry[]; connected: boolean; online: string[] }) {
   const chat = useConversationMessages(conversation, me.id, pending, connected);
   const notices = useFamilyNotices(conversation);
+  const [details, setDetails] = useState(false);
   const names = useMemo(() => new Map(conversation.participants.map((p) => [p.id, p.display_name])), [conversation.participants]);
   const { seen } = chat;
   const seenNames = useMemo(() => (seen ? { messageId: seen.messageId, names: seen.userIds.map((uid) => names.get(uid) ?? 'Someone') } : undefined), [seen, names]);
@@ -64,7 +66,8 @@ function Chat({ conversation, me, pending, connected, online }: { conversation: 
 
   return (
     <section className="chat" aria-label={`Conversation: ${conversation.title}`}>
-      <ChatHeader title={conversation.title} subtitle={subtitle} />
+      <ChatHeader title={conversation.title} subtitle={subtitle} {...(conversation.type === 'group' ? { onOpenDetails: () => setDetails(true) } : {})} />
+      {details ? <GroupDetails conversation={conversation} me={me} onClose={() => setDetails(false)} /> : null}
       {chat.unavailable ? <OfflineNote /> : null}
       <MessageList
         notices={notices}

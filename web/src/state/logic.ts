@@ -117,7 +117,7 @@ export function linkify(text: string): TextPart[] {
 }
 
 /** A message for people from an API error (the code decides; the server's message is the fallback). */
-export function errorMessage(error: unknown, context: 'login' | 'register' | 'setup' | 'general' = 'general'): string {
+export function errorMessage(error: unknown, context: 'login' | 'register' | 'setup' | 'reset' | 'general' = 'general'): string {
   if (!(error instanceof ApiError)) return error instanceof Error ? error.message : 'Something went wrong.';
   const reason = typeof error.details?.reason === 'string' ? error.details.reason : undefined;
   switch (error.code) {
@@ -137,6 +137,7 @@ export function errorMessage(error: unknown, context: 'login' | 'register' | 'se
       if (reason === 'username_taken' || context === 'register' || context === 'setup') return 'That username is taken. Choose another one.';
       return error.message;
     case 'gone':
+      if (context === 'reset') return 'This password reset link has expired or was already used. Ask a family admin for a new one.';
       return 'This invite link has expired or was already used. Ask for a new one.';
     case 'payload_too_large':
       return 'That message is too long (at most 8192 bytes).';

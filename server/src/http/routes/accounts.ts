@@ -5,20 +5,19 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { createInvite, listInvites, previewInvite, register, revokeInvite } from '../../accounts/invites.js';
-import { listSessions, login, revokeSession } from '../../accounts/sessions.js';
+import { listSessions, login, revokeOtherSessions, revokeSession } from '../../accounts/sessions.js';
 import { isSetUp, setup } from '../../accounts/setup.js';
 import { getMe, updateMe } from '../../accounts/users.js';
 import type { Deps } from '../../deps.js';
 import { requireAuth } from '../auth.js';
 import { requireIds } from '../ids.js';
 import { ok } from '../envelope.js';
-import { IdParams, ref, responses } from '../schemas.js';
+import { AuthResult, IdParams, ref, responses } from '../schemas.js';
 
 const Username = Type.String({ minLength: 1, maxLength: 64, description: '3-32 of a-z 0-9 _ . - (case-insensitive)' });
 const Password = Type.String({ minLength: 1, maxLength: 1024, description: '8-256 characters' });
 const DisplayName = Type.String({ maxLength: 1024, description: '1-64 characters after trimming' });
 const Role = Type.Enum(['admin', 'member']);
-const AuthResult = Type.Object({ user: ref('Me'), token: Type.String(), session_id: Type.String({ format: 'uuid' }) });
 const AuthWithFamily = Type.Object({
   user: ref('Me'),
   family: ref('Family'),
@@ -77,6 +76,7 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
       schema: {
         tags: ['families'],
         summary: 'What an invite link leads to: the family, the role and who invites (public)',
+        description: "A dead invite's 410 carries details.invited_by (its creator's display name), so the page can say whom to ask.",
         params: Type.Object({ token: Type.String({ maxLength: 200 }) }),
         response: responses({ 200: ref('InvitePreview') }, [404, 410], false),
       },
@@ -112,6 +112,18 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
       preHandler: auth,
       schema: { tags: ['accounts'], summary: "The caller's active sessions", response: responses({ 200: Type.Array(ref('Session')) }) },
     }, async (request) => ok(await listSessions(deps, request.caller)));
+
+    app.delete('/me/sessions', {
+      preHandler: auth,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Log out other devices: revokes every session of the caller but the calling one (their sockets close)',
+        response: responses({ 204: null }),
+      },
+    }, async (request, reply) => {
+      await revokeOtherSessions(deps, request.caller);
+      return reply.code(204).send();
+    });
 
     app.delete('/me/sessions/:id', {
       preHandler: [auth, requireIds({ id: 'session' })],
