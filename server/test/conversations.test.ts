@@ -2,21 +2,13 @@
 // the list (ordering, last message, unread counts, read cursors, hiding), group titles and participants,
 // identical 404s for other people's conversations, and message edit/delete permissions.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Res, TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import type { Res } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { familyConversation, freshFamily, outsider, setupInstance } from './helpers/fixtures.js';
+import { family, familyConversation, freshFamily, outsider } from './helpers/fixtures.js';
 
-let t: TestApp;
-let admin: Person;
+const { t, admin } = await family();
 let n = 0;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  ({ admin } = await setupInstance(t));
-});
-afterAll(() => t.close());
 
 /** A fresh family: `people[0]` is its admin, the others are members; nobody else is in it. */
 const crew = (size: number, name = `Crew ${++n}`) => freshFamily(t, admin, size, name);

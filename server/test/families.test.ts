@@ -1,21 +1,13 @@
 // Families over REST: creation with its family conversation, listing, detail, roles, removal and leaving,
 // the last-admin rule (also under concurrency), name validation, and identical 404s.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Res, TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import type { Res } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { createFamily, familyConversation, freshFamily, setupInstance } from './helpers/fixtures.js';
+import { createFamily, family, familyConversation, freshFamily } from './helpers/fixtures.js';
 
-let t: TestApp;
-let admin: Person;
+const { t, admin } = await family();
 let n = 0;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  ({ admin } = await setupInstance(t));
-});
-afterAll(() => t.close());
 
 /** A fresh family: `people[0]` is its admin, the others are members; nobody else is in it. */
 const crew = (size: number, name = `Crew ${++n}`) => freshFamily(t, admin, size, name);

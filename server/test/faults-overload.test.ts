@@ -4,24 +4,20 @@ import type { Socket as TcpSocket } from 'node:net';
 import { connect as tcpConnect } from 'node:net';
 import { sql } from 'drizzle-orm';
 import type { Socket } from 'phoenix';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { rows } from '../src/db/connect.js';
-import type { TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
+import { family } from './helpers/fixtures.js';
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
 import { until } from './helpers/wait.js';
 
 const BURST = 5;
 
-let t: TestApp;
-let ws: string;
-let admin: Person;
-let bob: Person;
-let carol: Person;
-let conv: string;
+const { t, url: ws, admin, conv, members: [bob, carol] } = await family({
+  members: ['Bob', 'Carol'],
+  env: { FAMICHAT_SEND_BURST: String(BURST), FAMICHAT_SEND_BURST_WINDOW_SECONDS: '1', FAMICHAT_SEND_PER_MINUTE: '1000' },
+});
 const sockets: Socket[] = [];
 
 const send = (person: Person, clientId: string) =>
@@ -34,23 +30,8 @@ async function stored() {
   );
 }
 
-beforeAll(async () => {
-  t = await startTestApp({
-    FAMICHAT_SEND_BURST: String(BURST),
-    FAMICHAT_SEND_BURST_WINDOW_SECONDS: '1',
-    FAMICHAT_SEND_PER_MINUTE: '1000',
-  });
-  ws = await t.listen();
-  let familyId: string;
-  ({ admin, familyId } = await setupInstance(t));
-  bob = await addMember(t, admin, familyId, 'member', 'Bob');
-  carol = await addMember(t, admin, familyId, 'member', 'Carol');
-  conv = await familyConversation(t, admin, familyId);
-});
-
-afterAll(async () => {
+afterAll(() => {
   for (const socket of sockets) socket.disconnect();
-  await t?.close();
 });
 
 describe('overload', () => {

@@ -1,7 +1,7 @@
 // Operations: liveness, readiness (and what an unreachable database or bus looks like), Prometheus metrics,
 // the configuration loader, and the rate limiter.
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { Bus } from '../src/bus/bus.js';
 import { createLocalBus } from '../src/bus/bus.js';
@@ -10,22 +10,10 @@ import { openDatabase } from '../src/db/connect.js';
 import { AppError } from '../src/errors.js';
 import { RateLimiter, enforce } from '../src/rate-limit.js';
 import type { Res, TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
 import { createTestDatabase } from './helpers/db.js';
-import type { Person } from './helpers/fixtures.js';
-import { familyConversation, setupInstance } from './helpers/fixtures.js';
+import { family, familyConversation, withInstance } from './helpers/fixtures.js';
 
-let t: TestApp;
-let admin: Person;
-let conv: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  let familyId: string;
-  ({ admin, familyId } = await setupInstance(t));
-  conv = await familyConversation(t, admin, familyId);
-});
-afterAll(() => t.close());
+const { t, admin, conv } = await family();
 
 /** A raw inject on `app`, parsed like the test client does. */
 async function get(app: TestApp['app'], url: string, headers: Record<string, string> = {}): Promise<Res> {
@@ -377,10 +365,8 @@ describe('rate limiting', () => {
     expect(() => enforce([burst, minute], 'other', 'messages')).not.toThrow();
   });
 
-  it('answers a send over the burst limit with 429 rate_limited, Retry-After and details.retry_in_ms', async () => {
-    const limited = await startTestApp({ FAMICHAT_SEND_BURST: '2', FAMICHAT_SEND_BURST_WINDOW_SECONDS: '30' });
-    try {
-      const { admin: owner, familyId } = await setupInstance(limited);
+  it('answers a send over the burst limit with 429 rate_limited, Retry-After and details.retry_in_ms', () =>
+    withInstance({ FAMICHAT_SEND_BURST: '2', FAMICHAT_SEND_BURST_WINDOW_SECONDS: '30' }, async ({ t: limited, admin: owner, familyId }) => {
       const c = await familyConversation(limited, owner, familyId);
       for (let i = 0; i < 2; i++) expect((await limited.as(owner.token).post(`/api/v1/conversations/${c}/messages`, { body: `m${i}` })).status).toBe(201);
       const res = await limited.as(owner.token).post(`/api/v1/conversations/${c}/messages`, { body: 'one too many' });
@@ -392,8 +378,5 @@ describe('rate limiting', () => {
       expect(Number(res.headers['retry-after'])).toBe(Math.ceil(wait / 1000));
       const page = await limited.as(owner.token).get(`/api/v1/conversations/${c}/messages`);
       expect(page.body.data.map((m: { body: string }) => m.body)).toEqual(['m0', 'm1']);
-    } finally {
-      await limited.close();
-    }
-  });
+    }));
 });
