@@ -12,11 +12,11 @@ import type { Deps } from '../deps.js';
 import { toUser } from '../user-view.js';
 import type { ConversationType } from './access.js';
 import type { ConversationShape } from './shape-cache.js';
-import type { ConversationView } from './conversation-views.js';
 import { titleOf } from './conversation-views.js';
-import type { MessageRow, MessageView } from './message-view.js';
+import type { MessageRow } from './message-view.js';
 import { MESSAGE_COLUMNS_OF_M, toMessage } from './message-view.js';
 import { ACCESS_REVOKED_TOPIC, CONVERSATION_UPDATES_TOPIC, userTopic } from './topics.js';
+import type { ConversationView, MessageView } from '../contract/objects.js';
 
 /** What each viewer sees differently in a conversation. */
 export interface ViewerState {

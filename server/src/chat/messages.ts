@@ -16,11 +16,12 @@ import { messagesSent } from '../telemetry/metrics.js';
 import { withSpan } from '../telemetry/tracing.js';
 import type { ConversationType } from './access.js';
 import { isParticipant, requireParticipant, requirePermission } from './access.js';
-import type { MessageRow, MessageView } from './message-view.js';
+import type { MessageRow } from './message-view.js';
 import { MESSAGE_COLUMNS as COLUMNS, toMessage } from './message-view.js';
 import type { ReadRow } from './conversation-updates.js';
 import { announce, READ_ROW_COLUMNS } from './conversation-updates.js';
 import { messageTopic } from './topics.js';
+import type { MessageView } from '../contract/objects.js';
 
 /** The largest message body, in UTF-8 bytes. */
 export const MAX_BODY_BYTES = 8192;

@@ -3,8 +3,8 @@
  * 20,000. Built once per app (see `buildApp`) and reached as `deps.shapes`.
  * @module
  */
-import type { UserView } from '../user-view.js';
 import type { ConversationType } from './access.js';
+import type { UserView } from '../contract/objects.js';
 
 /** What every participant of a conversation sees the same, participants in conversation order. */
 export interface ConversationShape {
