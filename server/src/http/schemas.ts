@@ -61,6 +61,14 @@ export const ErrorEnvelope = Type.Object(
 /** Every named schema, registered once with Fastify (for `$ref`) and listed in OpenAPI components. */
 export const SHARED_SCHEMAS = [Meta, ErrorEnvelope, User, Me, Family, Member, FamilyDetail, Message, Conversation, Session, Invite, OpenInvite, InvitePreview, Theme, Branding];
 
+/**
+ * A route's schema with its OpenAPI tag and summary first (what every route has), then the rest: request
+ * schemas, `responses(...)`, a description.
+ */
+export function doc<S extends object>(tag: string, summary: string, schema: S): { tags: string[]; summary: string } & S {
+  return { tags: [tag], summary, ...schema };
+}
+
 /** Reference to a shared schema by id. */
 export const ref = (id: string) => Type.Ref(id);
 
