@@ -17,6 +17,17 @@ interface MemberJson { user: { id: string; username: string }; role: string; joi
 const fam = (id: string) => `/api/v1/families/${id}`;
 const member = (familyId: string, userId: string) => `/api/v1/families/${familyId}/members/${userId}`;
 
+/** A fresh family of two admins: `a` its first, `b` promoted by `a`. */
+async function twoAdmins(): Promise<{ familyId: string; a: Person; b: Person }> {
+  const { familyId, people: [a, b] } = await crew(2);
+  expect((await t.as(a!.token).patch(member(familyId, b!.id), { role: 'admin' })).status).toBe(200);
+  return { familyId, a: a!, b: b! };
+}
+
+/** Sends every `[by, whom]` demotion to member at once; the responses in the same order. */
+const demoteAtOnce = (familyId: string, ...changes: [by: Person, whom: Person][]) =>
+  Promise.all(changes.map(([by, whom]) => t.as(by.token).patch(member(familyId, whom.id), { role: 'member' })));
+
 async function members(p: Person, familyId: string): Promise<{ id: string; role: string }[]> {
   const res = await t.as(p.token).get(fam(familyId));
   expect(res.status).toBe(200);
@@ -205,32 +216,24 @@ describe('member roles', () => {
 
   it('keeps an admin when two admins demote each other at once', async () => {
     for (let round = 0; round < 4; round++) {
-      const { familyId, people: [a, b] } = await crew(2);
-      expect((await t.as(a!.token).patch(member(familyId, b!.id), { role: 'admin' })).status).toBe(200);
-      const results = await Promise.all([
-        t.as(a!.token).patch(member(familyId, b!.id), { role: 'member' }),
-        t.as(b!.token).patch(member(familyId, a!.id), { role: 'member' }),
-      ]);
+      const { familyId, a, b } = await twoAdmins();
+      const results = await demoteAtOnce(familyId, [a, b], [b, a]);
       // The first to run wins; the loser is no longer an admin by the time its change runs.
       expect(results.map((r) => r.status).sort()).toEqual([200, 403]);
-      const admins = (await members(a!, familyId)).filter((m) => m.role === 'admin');
+      const admins = (await members(a, familyId)).filter((m) => m.role === 'admin');
       expect(admins).toHaveLength(1);
-      const winner = results[0].status === 200 ? a! : b!;
+      const winner = results[0]!.status === 200 ? a : b;
       expect(admins[0]!.id).toBe(winner.id);
     }
   });
 
   it('keeps an admin when two admins both step down at once (one 200, one 409 last_admin)', async () => {
     for (let round = 0; round < 4; round++) {
-      const { familyId, people: [a, b] } = await crew(2);
-      expect((await t.as(a!.token).patch(member(familyId, b!.id), { role: 'admin' })).status).toBe(200);
-      const results = await Promise.all([
-        t.as(a!.token).patch(member(familyId, a!.id), { role: 'member' }),
-        t.as(b!.token).patch(member(familyId, b!.id), { role: 'member' }),
-      ]);
+      const { familyId, a, b } = await twoAdmins();
+      const results = await demoteAtOnce(familyId, [a, a], [b, b]);
       expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
       expect(results.find((r) => r.status === 409)!.body.error.details.reason).toBe('last_admin');
-      expect((await members(a!, familyId)).filter((m) => m.role === 'admin')).toHaveLength(1);
+      expect((await members(a, familyId)).filter((m) => m.role === 'admin')).toHaveLength(1);
     }
   });
 });

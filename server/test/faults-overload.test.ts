@@ -9,7 +9,7 @@ import { WebSocket } from 'ws';
 import { rows } from '../src/db/connect.js';
 import type { Person } from './helpers/fixtures.js';
 import { family } from './helpers/fixtures.js';
-import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
+import { connect, joinChannel, push, watchMessages } from './helpers/phoenix.js';
 import { until } from './helpers/wait.js';
 
 const BURST = 5;
@@ -81,14 +81,8 @@ describe('overload', () => {
   });
 
   it('keeps existing sockets served during a flood of connection attempts', async () => {
-    const watcher = await connect(ws, bob.token);
+    const { socket: watcher, channel, inbox, closed: watcherClosed } = await watchMessages(ws, bob.token, `message:family:${conv}`);
     sockets.push(watcher);
-    let watcherClosed = false;
-    watcher.onClose(() => {
-      watcherClosed = true;
-    });
-    const { channel } = await joinChannel(watcher, `message:family:${conv}`);
-    const inbox = collect(channel, 'new_msg');
     const before = (await stored()).length;
     const baseline = t.realtime.connections.size;
 
@@ -129,7 +123,7 @@ describe('overload', () => {
     for (let i = 0; i <= BURST; i++) got.push((await inbox.next(5000)).message.client_id);
     expect(got).toEqual([...Array.from({ length: BURST }, (_, i) => `flood-${i}`), 'from-http-during-flood']);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(watcherClosed).toBe(false);
+    expect(watcherClosed()).toBe(false);
 
     await Promise.all(settled);
     const opened = flood.filter((s) => s.readyState === WebSocket.OPEN).length;
@@ -138,7 +132,7 @@ describe('overload', () => {
     for (const raw of halfOpen) raw.destroy();
     // The flood's sockets are all released; the watcher stays.
     await until('the flood sockets to be released', () => t.realtime.connections.size === baseline);
-    expect(watcherClosed).toBe(false);
+    expect(watcherClosed()).toBe(false);
     const read = await push(channel, 'read', { seq: before + BURST + 1 });
     expect(read).toEqual({ status: 'ok', response: { seq: before + BURST + 1 } });
 
