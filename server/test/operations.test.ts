@@ -286,9 +286,14 @@ describe('rate limiting', () => {
     return { now: () => now, advance: (ms: number) => void (now += ms) };
   }
 
-  it('allows max hits per fixed window, then says how long until the window ends', () => {
+  /** A limiter of `max` hits per `windowMs` on a clock of its own (`c`, to move time on). */
+  function limiterOn(max: number, windowMs: number) {
     const c = clock();
-    const limiter = new RateLimiter({ max: 3, windowMs: 1000 }, c.now);
+    return { c, limiter: new RateLimiter({ max, windowMs }, c.now) };
+  }
+
+  it('allows max hits per fixed window, then says how long until the window ends', () => {
+    const { c, limiter } = limiterOn(3, 1000);
     for (let i = 0; i < 3; i++) {
       expect(limiter.check('a')).toBe(0);
       limiter.hit('a');
@@ -306,8 +311,7 @@ describe('rate limiting', () => {
   });
 
   it('keeps limiting correctly when it sweeps expired windows from a very large table', () => {
-    const c = clock();
-    const limiter = new RateLimiter({ max: 1, windowMs: 1000 }, c.now);
+    const { c, limiter } = limiterOn(1, 1000);
     for (let i = 0; i <= 100_000; i++) limiter.hit(`k${i}`);
     expect(limiter.check('k5')).toBe(1000);
     c.advance(500);
@@ -321,8 +325,7 @@ describe('rate limiting', () => {
   });
 
   it('forgets a key on reset', () => {
-    const c = clock();
-    const limiter = new RateLimiter({ max: 1, windowMs: 60_000 }, c.now);
+    const { limiter } = limiterOn(1, 60_000);
     limiter.hit('user');
     expect(limiter.check('user')).toBe(60_000);
     limiter.reset('user');
