@@ -40,7 +40,8 @@ export default tseslint.config(
   },
   {
     // The server's layers, top to bottom: main/app → http, realtime (the edges) → accounts → chat → branding →
-    // the base (db, bus, telemetry, config, errors, rate-limit, user-view); deps.ts sits above the domain's per-node state. An import only goes down; SQL
+    // the base (db, bus, telemetry, config, errors, rate-limit, user-view) → contract/ (the API's objects, a leaf); deps.ts sits above the
+    // domain's per-node state. An import only goes down; SQL
     // (drizzle-orm) only in the domain and db/. See docs/architecture.md.
     files: ['server/src/**/*.ts'],
     plugins: { 'import-x': importX },
@@ -56,6 +57,8 @@ export default tseslint.config(
         {
           basePath: import.meta.dirname + '/server/src',
           zones: [
+            // contract/ (the API's objects and view types) is the leaf under everything: it imports nothing of ours.
+            { target: './contract', from: ['./accounts', './chat', './branding', './http', './realtime', './db', './bus', './telemetry', './errors.ts', './rate-limit.ts', './user-view.ts', './deps.ts', './config.ts', './app.ts', './main.ts'], message: 'contract/ is the leaf: it imports nothing of the server.' },
             { target: ['./db/connect.ts', './db/schema.ts', './bus', './telemetry', './errors.ts', './rate-limit.ts', './user-view.ts'], from: ['./accounts', './chat', './branding', './http', './realtime', './deps.ts', './config.ts', './app.ts', './main.ts'], message: 'The base imports nothing above it.' },
             { target: './config.ts', from: ['./accounts', './chat', './http', './realtime', './app.ts', './main.ts'], message: 'The base imports nothing above it.' },
             // deps.ts builds each domain's per-node state (its *-cache.ts and send-batch.ts), for the domain to use.

@@ -1,16 +1,9 @@
 /**
  * How a user appears to other people: the one public view, shared by accounts and chat (a leaf: it imports
- * nothing of the server, so every layer may use it).
+ * only the contract, so every layer may use it).
  * @module
  */
-
-/** A user as other people see them. */
-export interface UserView {
-  id: string;
-  username: string;
-  display_name: string;
-  created_at: string;
-}
+import type { UserView } from './contract/objects.js';
 
 /** The public view of a user row. */
 export function toUser(row: { id: string; username: string; display_name: string; created_at: Date }): UserView {

@@ -6,8 +6,7 @@ import * as passwords from '../src/accounts/passwords.js';
 import { rows } from '../src/db/connect.js';
 import type { TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
-import type { Person } from './helpers/fixtures.js';
-import { addMember, createFamily, familyConversation, outsider, setupInstance, startFamily } from './helpers/fixtures.js';
+import { addMember, createFamily, family, familyConversation, outsider, withInstance } from './helpers/fixtures.js';
 
 // Counts argon2 hashing (the expensive step of registration) while keeping the real function.
 vi.mock('../src/accounts/passwords.js', async (importOriginal) => {
@@ -18,17 +17,7 @@ vi.mock('../src/accounts/passwords.js', async (importOriginal) => {
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let t: TestApp;
-let admin: Person;
-let familyId: string;
-let member: Person;
-
-beforeAll(async () => {
-  let members: Person[];
-  ({ t, admin, familyId, members } = await startFamily('Accounts family'));
-  member = members[0]!;
-});
-afterAll(() => t.close());
+const { t, admin, familyId, members: [member] } = await family({ familyName: 'Accounts family', members: [undefined] });
 
 /** A fresh member invite token into `family` (default: the main family). */
 async function invite(role?: 'admin' | 'member', family = familyId, by = admin): Promise<string> {
@@ -418,10 +407,8 @@ describe('registration cost and abuse', () => {
     expect(hashes()).toBe(before + 1);
   });
 
-  it('limits failed registrations per address (429 with Retry-After) but not successful ones, nor other addresses', async () => {
-    const r = await startTestApp({ FAMICHAT_REGISTER_LIMIT_PER_IP: '3' });
-    try {
-      const { admin: a, familyId: f } = await setupInstance(r);
+  it('limits failed registrations per address (429 with Retry-After) but not successful ones, nor other addresses', () =>
+    withInstance({ FAMICHAT_REGISTER_LIMIT_PER_IP: '3' }, async ({ t: r, admin: a, familyId: f }) => {
       const token = async () => (await r.as(a.token).post(`/api/v1/families/${f}/invites`, {})).body.data.token as string;
       const from = (ip: string) => (body: Record<string, unknown>) =>
         r.as(undefined, ip).post('/api/v1/auth/register', { password: 'long enough', display_name: 'Flood', ...body });
@@ -443,15 +430,10 @@ describe('registration cost and abuse', () => {
       // Successes do not count against an address.
       const family = from('198.51.100.3');
       for (let i = 0; i < 5; i++) expect((await family({ invite_token: await token(), username: fresh() })).status).toBe(201);
-    } finally {
-      await r.close();
-    }
-  });
+    }));
 
-  it('lets no more failures through than the limit when they arrive all at once', async () => {
-    const r = await startTestApp({ FAMICHAT_REGISTER_LIMIT_PER_IP: '5' });
-    try {
-      await setupInstance(r);
+  it('lets no more failures through than the limit when they arrive all at once', () =>
+    withInstance({ FAMICHAT_REGISTER_LIMIT_PER_IP: '5' }, async ({ t: r }) => {
       const results = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
           r.as(undefined, '198.51.100.9').post('/api/v1/auth/register', { invite_token: `fci_bogus_${i}`, username: fresh(), password: 'long enough', display_name: 'Flood' }),
@@ -459,8 +441,5 @@ describe('registration cost and abuse', () => {
       );
       const statuses = results.map((res) => res.status).sort();
       expect(statuses).toEqual([...Array(5).fill(410), ...Array(25).fill(429)]);
-    } finally {
-      await r.close();
-    }
-  });
+    }));
 });

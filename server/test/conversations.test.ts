@@ -2,21 +2,13 @@
 // the list (ordering, last message, unread counts, read cursors, hiding), group titles and participants,
 // identical 404s for other people's conversations, and message edit/delete permissions.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Res, TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import type { Res } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { familyConversation, freshFamily, outsider, setupInstance } from './helpers/fixtures.js';
+import { family, familyConversation, freshFamily, outsider } from './helpers/fixtures.js';
 
-let t: TestApp;
-let admin: Person;
+const { t, admin } = await family();
 let n = 0;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  ({ admin } = await setupInstance(t));
-});
-afterAll(() => t.close());
 
 /** A fresh family: `people[0]` is its admin, the others are members; nobody else is in it. */
 const crew = (size: number, name = `Crew ${++n}`) => freshFamily(t, admin, size, name);
@@ -321,24 +313,28 @@ describe('the conversation list', () => {
 });
 
 describe('renaming', () => {
-  it('lets a group admin rename the group, seen by everyone', async () => {
+  /** A group titled `title` of a fresh family's two people: `a` (its admin) created it with `b`. */
+  async function groupOfTwo(title: string): Promise<{ id: string; a: Person; b: Person }> {
     const { familyId, people: [a, b] } = await crew(2);
-    const id = (await group(a!, familyId, 'Old', [b!.id])).body.data.id as string;
-    const res = await t.as(a!.token).patch(conv(id), { title: '  New name ' });
+    return { id: (await group(a!, familyId, title, [b!.id])).body.data.id as string, a: a!, b: b! };
+  }
+
+  it('lets a group admin rename the group, seen by everyone', async () => {
+    const { id, a, b } = await groupOfTwo('Old');
+    const res = await t.as(a.token).patch(conv(id), { title: '  New name ' });
     expect(res.status).toBe(200);
     expect(res.body.data.title).toBe('New name');
-    expect((await view(b!, id)).title).toBe('New name');
-    expect422(await t.as(a!.token).patch(conv(id), { title: ' ' }), 'title');
-    expect((await view(b!, id)).title).toBe('New name');
+    expect((await view(b, id)).title).toBe('New name');
+    expect422(await t.as(a.token).patch(conv(id), { title: ' ' }), 'title');
+    expect((await view(b, id)).title).toBe('New name');
   });
 
   it('forbids a non-admin participant from renaming (403)', async () => {
-    const { familyId, people: [a, b] } = await crew(2);
-    const id = (await group(a!, familyId, 'Keep', [b!.id])).body.data.id as string;
-    const res = await t.as(b!.token).patch(conv(id), { title: 'Taken over' });
+    const { id, a, b } = await groupOfTwo('Keep');
+    const res = await t.as(b.token).patch(conv(id), { title: 'Taken over' });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
-    expect((await view(a!, id)).title).toBe('Keep');
+    expect((await view(a, id)).title).toBe('Keep');
   });
 
   it('refuses a title on direct, self and family conversations (422)', async () => {

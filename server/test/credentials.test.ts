@@ -2,29 +2,22 @@
 // that a family admin gives a member (single use, stored hashed, ending every older session).
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { rows } from '../src/db/connect.js';
-import type { Res, TestApp } from './helpers/app.js';
+import type { Res } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, createFamily, startFamily } from './helpers/fixtures.js';
+import { addMember, createFamily, family } from './helpers/fixtures.js';
 import type { Raw } from './helpers/frames.js';
 import { closeRawSockets, raw } from './helpers/frames.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const PASSWORD = 'correct horse'; // the fixtures' password
 
-let t: TestApp, admin: Person, familyId: string, url: string;
+const { t, admin, familyId, url } = await family({ familyName: 'Resetters' });
 let address = 0;
 
-beforeAll(async () => {
-  ({ t, admin, familyId } = await startFamily('Resetters', []));
-  url = await t.listen();
-});
-afterAll(async () => {
-  closeRawSockets();
-  await t.close();
-});
+afterAll(() => closeRawSockets());
 
 /** A fresh address, so one test's rate-limit counts never reach another's. */
 const nextAddress = () => `10.9.${Math.floor(++address / 250)}.${address % 250}`;

@@ -1,21 +1,13 @@
 // Families over REST: creation with its family conversation, listing, detail, roles, removal and leaving,
 // the last-admin rule (also under concurrency), name validation, and identical 404s.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Res, TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import type { Res } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { createFamily, familyConversation, freshFamily, setupInstance } from './helpers/fixtures.js';
+import { createFamily, family, familyConversation, freshFamily } from './helpers/fixtures.js';
 
-let t: TestApp;
-let admin: Person;
+const { t, admin } = await family();
 let n = 0;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  ({ admin } = await setupInstance(t));
-});
-afterAll(() => t.close());
 
 /** A fresh family: `people[0]` is its admin, the others are members; nobody else is in it. */
 const crew = (size: number, name = `Crew ${++n}`) => freshFamily(t, admin, size, name);
@@ -24,6 +16,17 @@ interface MemberJson { user: { id: string; username: string }; role: string; joi
 
 const fam = (id: string) => `/api/v1/families/${id}`;
 const member = (familyId: string, userId: string) => `/api/v1/families/${familyId}/members/${userId}`;
+
+/** A fresh family of two admins: `a` its first, `b` promoted by `a`. */
+async function twoAdmins(): Promise<{ familyId: string; a: Person; b: Person }> {
+  const { familyId, people: [a, b] } = await crew(2);
+  expect((await t.as(a!.token).patch(member(familyId, b!.id), { role: 'admin' })).status).toBe(200);
+  return { familyId, a: a!, b: b! };
+}
+
+/** Sends every `[by, whom]` demotion to member at once; the responses in the same order. */
+const demoteAtOnce = (familyId: string, ...changes: [by: Person, whom: Person][]) =>
+  Promise.all(changes.map(([by, whom]) => t.as(by.token).patch(member(familyId, whom.id), { role: 'member' })));
 
 async function members(p: Person, familyId: string): Promise<{ id: string; role: string }[]> {
   const res = await t.as(p.token).get(fam(familyId));
@@ -213,32 +216,24 @@ describe('member roles', () => {
 
   it('keeps an admin when two admins demote each other at once', async () => {
     for (let round = 0; round < 4; round++) {
-      const { familyId, people: [a, b] } = await crew(2);
-      expect((await t.as(a!.token).patch(member(familyId, b!.id), { role: 'admin' })).status).toBe(200);
-      const results = await Promise.all([
-        t.as(a!.token).patch(member(familyId, b!.id), { role: 'member' }),
-        t.as(b!.token).patch(member(familyId, a!.id), { role: 'member' }),
-      ]);
+      const { familyId, a, b } = await twoAdmins();
+      const results = await demoteAtOnce(familyId, [a, b], [b, a]);
       // The first to run wins; the loser is no longer an admin by the time its change runs.
       expect(results.map((r) => r.status).sort()).toEqual([200, 403]);
-      const admins = (await members(a!, familyId)).filter((m) => m.role === 'admin');
+      const admins = (await members(a, familyId)).filter((m) => m.role === 'admin');
       expect(admins).toHaveLength(1);
-      const winner = results[0].status === 200 ? a! : b!;
+      const winner = results[0]!.status === 200 ? a : b;
       expect(admins[0]!.id).toBe(winner.id);
     }
   });
 
   it('keeps an admin when two admins both step down at once (one 200, one 409 last_admin)', async () => {
     for (let round = 0; round < 4; round++) {
-      const { familyId, people: [a, b] } = await crew(2);
-      expect((await t.as(a!.token).patch(member(familyId, b!.id), { role: 'admin' })).status).toBe(200);
-      const results = await Promise.all([
-        t.as(a!.token).patch(member(familyId, a!.id), { role: 'member' }),
-        t.as(b!.token).patch(member(familyId, b!.id), { role: 'member' }),
-      ]);
+      const { familyId, a, b } = await twoAdmins();
+      const results = await demoteAtOnce(familyId, [a, a], [b, b]);
       expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
       expect(results.find((r) => r.status === 409)!.body.error.details.reason).toBe('last_admin');
-      expect((await members(a!, familyId)).filter((m) => m.role === 'admin')).toHaveLength(1);
+      expect((await members(a, familyId)).filter((m) => m.role === 'admin')).toHaveLength(1);
     }
   });
 });

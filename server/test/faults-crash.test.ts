@@ -12,7 +12,7 @@ import { rows } from '../src/db/connect.js';
 import type { TestDatabase } from './helpers/db.js';
 import { createTestDatabase } from './helpers/db.js';
 import type { Started } from './helpers/process.js';
-import { callServer, startServer, stopProcesses } from './helpers/process.js';
+import { callServer, setupOver, startServer, stopProcesses } from './helpers/process.js';
 
 const CLIENTS = 4;
 const PER_CLIENT = 60;
@@ -68,15 +68,8 @@ afterAll(async () => {
 describe('SIGKILL mid-burst', () => {
   it('stores every acknowledged message exactly once after clients resend what was not acknowledged', async () => {
     let node = await startNode();
-    const setup = await api(node, 'POST', '/api/v1/setup', undefined, {
-      username: 'grandma',
-      password: 'correct horse',
-      display_name: 'Grandma',
-      family_name: 'Crash test',
-    });
-    expect(setup.status).toBe(201);
-    const people: Person[] = [{ id: setup.body.data.user.id, token: setup.body.data.token }];
-    const familyId = setup.body.data.family.id as string;
+    const { admin, familyId } = await setupOver(node.http, 'Crash test');
+    const people: Person[] = [admin];
     for (let i = 1; i < CLIENTS; i++) {
       const invite = await api(node, 'POST', `/api/v1/families/${familyId}/invites`, people[0]!.token, { role: 'member' });
       const res = await api(node, 'POST', '/api/v1/auth/register', undefined, {

@@ -16,7 +16,7 @@ import type { TestDatabase } from './helpers/db.js';
 import { createTestDatabase } from './helpers/db.js';
 import type { Person } from './helpers/fixtures.js';
 import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
-import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
+import { push, watchMessages } from './helpers/phoenix.js';
 import type { TcpProxy } from './helpers/tcp-proxy.js';
 import { startTcpProxy, viaProxy } from './helpers/tcp-proxy.js';
 import { until } from './helpers/wait.js';
@@ -87,14 +87,8 @@ afterAll(async () => {
 
 describe('PostgreSQL outage', () => {
   it('answers 503 unavailable quickly while cut and recovers without a restart; nothing acknowledged is lost', async () => {
-    const socket = await connect(ws, bob.token);
+    const { socket, channel, inbox, closed } = await watchMessages(ws, bob.token, `message:family:${conv}`);
     sockets.push(socket);
-    let closed = false;
-    socket.onClose(() => {
-      closed = true;
-    });
-    const { channel } = await joinChannel(socket, `message:family:${conv}`);
-    const inbox = collect(channel, 'new_msg');
     const acknowledged = new Set<string>();
     const first = await send(admin, 'first');
     expect(first.status).toBe(201);
@@ -133,7 +127,7 @@ describe('PostgreSQL outage', () => {
     const wsSend = await push(channel, 'new_msg', { body: 'over the socket', client_id: 'ws-during' });
     expect(wsSend).toMatchObject({ status: 'error', response: { reason: 'unavailable', retry_in_ms: 5000 } });
     retry.push('ws-during');
-    expect(closed).toBe(false);
+    expect(closed()).toBe(false);
     expect(socket.isConnected()).toBe(true);
 
     proxy.restore();
@@ -155,7 +149,7 @@ describe('PostgreSQL outage', () => {
     expect(last.status).toBe(201);
     acknowledged.add('last');
     await until('the last message on the socket', () => inbox.received.some((p: any) => p.message.client_id === 'last'));
-    expect(closed).toBe(false);
+    expect(closed()).toBe(false);
 
     // Nothing leaked: the pool holds at most its size in connections through the proxy.
     expect(proxy.connections).toBeLessThanOrEqual(POOL_SIZE);

@@ -4,24 +4,20 @@ import type { Socket as TcpSocket } from 'node:net';
 import { connect as tcpConnect } from 'node:net';
 import { sql } from 'drizzle-orm';
 import type { Socket } from 'phoenix';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { rows } from '../src/db/connect.js';
-import type { TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
-import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
+import { family } from './helpers/fixtures.js';
+import { connect, joinChannel, push, watchMessages } from './helpers/phoenix.js';
 import { until } from './helpers/wait.js';
 
 const BURST = 5;
 
-let t: TestApp;
-let ws: string;
-let admin: Person;
-let bob: Person;
-let carol: Person;
-let conv: string;
+const { t, url: ws, admin, conv, members: [bob, carol] } = await family({
+  members: ['Bob', 'Carol'],
+  env: { FAMICHAT_SEND_BURST: String(BURST), FAMICHAT_SEND_BURST_WINDOW_SECONDS: '1', FAMICHAT_SEND_PER_MINUTE: '1000' },
+});
 const sockets: Socket[] = [];
 
 const send = (person: Person, clientId: string) =>
@@ -34,23 +30,8 @@ async function stored() {
   );
 }
 
-beforeAll(async () => {
-  t = await startTestApp({
-    FAMICHAT_SEND_BURST: String(BURST),
-    FAMICHAT_SEND_BURST_WINDOW_SECONDS: '1',
-    FAMICHAT_SEND_PER_MINUTE: '1000',
-  });
-  ws = await t.listen();
-  let familyId: string;
-  ({ admin, familyId } = await setupInstance(t));
-  bob = await addMember(t, admin, familyId, 'member', 'Bob');
-  carol = await addMember(t, admin, familyId, 'member', 'Carol');
-  conv = await familyConversation(t, admin, familyId);
-});
-
-afterAll(async () => {
+afterAll(() => {
   for (const socket of sockets) socket.disconnect();
-  await t?.close();
 });
 
 describe('overload', () => {
@@ -100,14 +81,8 @@ describe('overload', () => {
   });
 
   it('keeps existing sockets served during a flood of connection attempts', async () => {
-    const watcher = await connect(ws, bob.token);
+    const { socket: watcher, channel, inbox, closed: watcherClosed } = await watchMessages(ws, bob.token, `message:family:${conv}`);
     sockets.push(watcher);
-    let watcherClosed = false;
-    watcher.onClose(() => {
-      watcherClosed = true;
-    });
-    const { channel } = await joinChannel(watcher, `message:family:${conv}`);
-    const inbox = collect(channel, 'new_msg');
     const before = (await stored()).length;
     const baseline = t.realtime.connections.size;
 
@@ -148,7 +123,7 @@ describe('overload', () => {
     for (let i = 0; i <= BURST; i++) got.push((await inbox.next(5000)).message.client_id);
     expect(got).toEqual([...Array.from({ length: BURST }, (_, i) => `flood-${i}`), 'from-http-during-flood']);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(watcherClosed).toBe(false);
+    expect(watcherClosed()).toBe(false);
 
     await Promise.all(settled);
     const opened = flood.filter((s) => s.readyState === WebSocket.OPEN).length;
@@ -157,7 +132,7 @@ describe('overload', () => {
     for (const raw of halfOpen) raw.destroy();
     // The flood's sockets are all released; the watcher stays.
     await until('the flood sockets to be released', () => t.realtime.connections.size === baseline);
-    expect(watcherClosed).toBe(false);
+    expect(watcherClosed()).toBe(false);
     const read = await push(channel, 'read', { seq: before + BURST + 1 });
     expect(read).toEqual({ status: 'ok', response: { seq: before + BURST + 1 } });
 

@@ -1,27 +1,17 @@
 // Invite management: listing and withdrawing a family's invites, the public invite preview, and
 // invites that die with their creator's admin rights.
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rows } from '../src/db/connect.js';
-import type { Res, TestApp } from './helpers/app.js';
+import type { Res } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, createFamily, outsider, startFamily } from './helpers/fixtures.js';
+import { addMember, createFamily, family, outsider } from './helpers/fixtures.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOBODY = '00000000-0000-4000-8000-000000000000';
 
-let t: TestApp;
-let admin: Person;
-let familyId: string;
-let member: Person;
-
-beforeAll(async () => {
-  let members: Person[];
-  ({ t, admin, familyId, members } = await startFamily('Invite family'));
-  member = members[0]!;
-});
-afterAll(() => t.close());
+const { t, admin, familyId, members: [member] } = await family({ familyName: 'Invite family', members: [undefined] });
 
 let seq = 0;
 const fresh = () => `inv${++seq}_${process.pid}`.slice(0, 32);

@@ -1,27 +1,12 @@
 // Messages over REST: ordering, keyset paging, idempotent sends, seq under concurrency, edit/delete, read cursors.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
-import type { Person } from './helpers/fixtures.js';
-import { addMember, createFamily, familyConversation, outsider, setupInstance } from './helpers/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { addMember, createFamily, family, outsider } from './helpers/fixtures.js';
 import { AppError } from '../src/errors.js';
 import { sendMessage } from '../src/chat/messages.js';
 import type { ConversationUpdate } from '../src/chat/conversation-updates.js';
 import { CONVERSATION_UPDATES_TOPIC } from '../src/chat/topics.js';
 
-let t: TestApp;
-let admin: Person;
-let bob: Person;
-let familyId: string;
-let conv: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  ({ admin, familyId } = await setupInstance(t));
-  bob = await addMember(t, admin, familyId);
-  conv = await familyConversation(t, admin, familyId);
-});
-afterAll(() => t.close());
+const { t, admin, familyId, conv, members: [bob] } = await family({ members: [undefined] });
 
 describe('sending', () => {
   it('stores a trimmed message with seq 1 and returns 201', async () => {

@@ -11,7 +11,7 @@ import { createTestDatabase } from './helpers/db.js';
 import { raw, socketUrl, upgradeOutcome } from './helpers/frames.js';
 import { watchFamily as watchPresence } from './helpers/presence.js';
 import type { Started } from './helpers/process.js';
-import { callServer, startServer, stopProcesses } from './helpers/process.js';
+import { callServer, setupOver, startServer, stopProcesses } from './helpers/process.js';
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
 import { REDIS_URL, connectRedis, runPrefix } from './helpers/redis.js';
 
@@ -105,15 +105,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'famichat-multinode-'));
   [a, b, c] = await Promise.all([startNode('A', db.url), startNode('B', db.url), startNode('C', db.url)]);
 
-  const setup = await api(a, 'POST', '/api/v1/setup', undefined, {
-    username: 'grandma',
-    password: 'correct horse',
-    display_name: 'Grandma',
-    family_name: 'Across nodes',
-  });
-  expect(setup.status).toBe(201);
-  admin = { id: setup.body.data.user.id, token: setup.body.data.token };
-  familyId = setup.body.data.family.id;
+  ({ admin, familyId } = await setupOver(a.http, 'Across nodes'));
   bob = await addMember(a, 'bob');
   const family = await api(a, 'GET', `/api/v1/families/${familyId}`, admin.token);
   conv = family.body.data.conversation_id;

@@ -1,7 +1,7 @@
 // Operations: liveness, readiness (and what an unreachable database or bus looks like), Prometheus metrics,
 // the configuration loader, and the rate limiter.
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { Bus } from '../src/bus/bus.js';
 import { createLocalBus } from '../src/bus/bus.js';
@@ -10,22 +10,10 @@ import { openDatabase } from '../src/db/connect.js';
 import { AppError } from '../src/errors.js';
 import { RateLimiter, enforce } from '../src/rate-limit.js';
 import type { Res, TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
 import { createTestDatabase } from './helpers/db.js';
-import type { Person } from './helpers/fixtures.js';
-import { familyConversation, setupInstance } from './helpers/fixtures.js';
+import { family, familyConversation, withInstance } from './helpers/fixtures.js';
 
-let t: TestApp;
-let admin: Person;
-let conv: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  let familyId: string;
-  ({ admin, familyId } = await setupInstance(t));
-  conv = await familyConversation(t, admin, familyId);
-});
-afterAll(() => t.close());
+const { t, admin, conv } = await family();
 
 /** A raw inject on `app`, parsed like the test client does. */
 async function get(app: TestApp['app'], url: string, headers: Record<string, string> = {}): Promise<Res> {
@@ -298,9 +286,14 @@ describe('rate limiting', () => {
     return { now: () => now, advance: (ms: number) => void (now += ms) };
   }
 
-  it('allows max hits per fixed window, then says how long until the window ends', () => {
+  /** A limiter of `max` hits per `windowMs` on a clock of its own (`c`, to move time on). */
+  function limiterOn(max: number, windowMs: number) {
     const c = clock();
-    const limiter = new RateLimiter({ max: 3, windowMs: 1000 }, c.now);
+    return { c, limiter: new RateLimiter({ max, windowMs }, c.now) };
+  }
+
+  it('allows max hits per fixed window, then says how long until the window ends', () => {
+    const { c, limiter } = limiterOn(3, 1000);
     for (let i = 0; i < 3; i++) {
       expect(limiter.check('a')).toBe(0);
       limiter.hit('a');
@@ -318,8 +311,7 @@ describe('rate limiting', () => {
   });
 
   it('keeps limiting correctly when it sweeps expired windows from a very large table', () => {
-    const c = clock();
-    const limiter = new RateLimiter({ max: 1, windowMs: 1000 }, c.now);
+    const { c, limiter } = limiterOn(1, 1000);
     for (let i = 0; i <= 100_000; i++) limiter.hit(`k${i}`);
     expect(limiter.check('k5')).toBe(1000);
     c.advance(500);
@@ -333,8 +325,7 @@ describe('rate limiting', () => {
   });
 
   it('forgets a key on reset', () => {
-    const c = clock();
-    const limiter = new RateLimiter({ max: 1, windowMs: 60_000 }, c.now);
+    const { limiter } = limiterOn(1, 60_000);
     limiter.hit('user');
     expect(limiter.check('user')).toBe(60_000);
     limiter.reset('user');
@@ -377,10 +368,8 @@ describe('rate limiting', () => {
     expect(() => enforce([burst, minute], 'other', 'messages')).not.toThrow();
   });
 
-  it('answers a send over the burst limit with 429 rate_limited, Retry-After and details.retry_in_ms', async () => {
-    const limited = await startTestApp({ FAMICHAT_SEND_BURST: '2', FAMICHAT_SEND_BURST_WINDOW_SECONDS: '30' });
-    try {
-      const { admin: owner, familyId } = await setupInstance(limited);
+  it('answers a send over the burst limit with 429 rate_limited, Retry-After and details.retry_in_ms', () =>
+    withInstance({ FAMICHAT_SEND_BURST: '2', FAMICHAT_SEND_BURST_WINDOW_SECONDS: '30' }, async ({ t: limited, admin: owner, familyId }) => {
       const c = await familyConversation(limited, owner, familyId);
       for (let i = 0; i < 2; i++) expect((await limited.as(owner.token).post(`/api/v1/conversations/${c}/messages`, { body: `m${i}` })).status).toBe(201);
       const res = await limited.as(owner.token).post(`/api/v1/conversations/${c}/messages`, { body: 'one too many' });
@@ -392,8 +381,5 @@ describe('rate limiting', () => {
       expect(Number(res.headers['retry-after'])).toBe(Math.ceil(wait / 1000));
       const page = await limited.as(owner.token).get(`/api/v1/conversations/${c}/messages`);
       expect(page.body.data.map((m: { body: string }) => m.body)).toEqual(['m0', 'm1']);
-    } finally {
-      await limited.close();
-    }
-  });
+    }));
 });

@@ -1,15 +1,13 @@
 // Family topics on one node: Phoenix Presence as the official client sees it, member_joined/member_left,
 // coalesced diffs, and the Presence tracker itself (node heartbeats, sweep, sync between nodes).
 import type { Socket } from 'phoenix';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { BusEvent } from '../src/bus/bus.js';
 import { createLocalBus } from '../src/bus/bus.js';
 import { Hub } from '../src/realtime/hub.js';
 import { Presence } from '../src/realtime/presence.js';
-import type { TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, outsider, setupInstance } from './helpers/fixtures.js';
+import { addMember, family, outsider } from './helpers/fixtures.js';
 import { collect, connect, joinChannel } from './helpers/phoenix.js';
 import { watchFamily as watchPresence } from './helpers/presence.js';
 import { Changes, until } from './helpers/wait.js';
@@ -17,18 +15,8 @@ import { Changes, until } from './helpers/wait.js';
 const WINDOW_MS = 200;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-let t: TestApp;
-let url: string;
-let admin: Person;
-let familyId: string;
+const { t, url, admin, familyId } = await family({ app: { realtime: { presenceWindowMs: WINDOW_MS } } });
 const sockets: Socket[] = [];
-
-beforeAll(async () => {
-  t = await startTestApp({}, { realtime: { presenceWindowMs: WINDOW_MS } });
-  url = await t.listen();
-  ({ admin, familyId } = await setupInstance(t));
-});
-afterAll(() => t.close());
 
 /** A socket that afterEach disconnects. */
 async function open(person: Person): Promise<Socket> {

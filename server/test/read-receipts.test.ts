@@ -2,29 +2,15 @@
 // list, the single view, a create's response and every conversation_created / conversation_updated; a read
 // tells the reader and the senders of the messages it newly covers; cursors never move backwards; people
 // removed from the conversation are not listed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from './helpers/app.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Person } from './helpers/fixtures.js';
-import { familyConversation, startFamily } from './helpers/fixtures.js';
+import { family, familyConversation } from './helpers/fixtures.js';
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
 
-let t: TestApp;
-let url: string;
-let admin: Person;
-let bob: Person;
-let carol: Person;
-let familyId: string;
+const { t, url, admin, familyId, members: [bob, carol] } = await family({ members: ['Bob', 'Carol'] });
 const sockets: { disconnect(): void }[] = [];
-
-beforeAll(async () => {
-  let members: Person[];
-  ({ t, admin, familyId, members } = await startFamily(undefined, ['Bob', 'Carol']));
-  [bob, carol] = [members[0]!, members[1]!];
-  url = await t.listen();
-});
-afterAll(async () => {
+afterAll(() => {
   for (const socket of sockets) socket.disconnect();
-  await t.close();
 });
 
 const CONVS = '/api/v1/conversations';

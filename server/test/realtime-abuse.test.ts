@@ -1,12 +1,9 @@
 // Real-time abuse: random frames never crash the socket or the server (a fast-check property, while
 // another client keeps chatting), frames over the size limit, the channel cap, and idle sockets.
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import type { TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
-import type { Person } from './helpers/fixtures.js';
-import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
+import { family } from './helpers/fixtures.js';
 import type { Frame, Raw } from './helpers/frames.js';
 import { raw as openRaw } from './helpers/frames.js';
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
@@ -59,22 +56,8 @@ function expectWellFormed(texts: string[]): void {
   }
 }
 
-describe('random frames', () => {
-  let t: TestApp;
-  let url: string;
-  let admin: Person;
-  let mallory: Person;
-  let familyId: string;
-  let conv: string;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    url = await t.listen();
-    ({ admin, familyId } = await setupInstance(t));
-    mallory = await addMember(t, admin, familyId, 'member', 'Mallory');
-    conv = await familyConversation(t, admin, familyId);
-  });
-  afterAll(() => t.close());
+describe('random frames', async () => {
+  const { t, url, admin, familyId, conv, members: [mallory] } = await family({ members: ['Mallory'] });
 
   it('never crash the socket or the server, while another client keeps chatting', async () => {
     const healthy = await connect(url, admin.token);
@@ -243,20 +226,8 @@ describe('random frames', () => {
   });
 });
 
-describe('limits', () => {
-  let t: TestApp;
-  let url: string;
-  let admin: Person;
-  let familyId: string;
-  let conv: string;
-
-  beforeAll(async () => {
-    t = await startTestApp({}, { realtime: { maxFrameBytes: 4096, maxChannels: 3 } });
-    url = await t.listen();
-    ({ admin, familyId } = await setupInstance(t));
-    conv = await familyConversation(t, admin, familyId);
-  });
-  afterAll(() => t.close());
+describe('limits', async () => {
+  const { t, url, admin, familyId, conv } = await family({ app: { realtime: { maxFrameBytes: 4096, maxChannels: 3 } } });
 
   it('closes the socket with 1009 on a frame over maxFrameBytes, and serves frames just under it', async () => {
     const socket = await raw(url, admin.token);
@@ -288,17 +259,8 @@ describe('limits', () => {
   });
 });
 
-describe('idle sockets', () => {
-  let t: TestApp;
-  let url: string;
-  let admin: Person;
-
-  beforeAll(async () => {
-    t = await startTestApp({}, { realtime: { idleTimeoutMs: 300 } });
-    url = await t.listen();
-    ({ admin } = await setupInstance(t));
-  });
-  afterAll(() => t.close());
+describe('idle sockets', async () => {
+  const { url, admin } = await family({ app: { realtime: { idleTimeoutMs: 300 } } });
 
   it('closes a socket silent past the idle timeout, and keeps one that sends heartbeats', async () => {
     const started = Date.now();

@@ -1,26 +1,9 @@
 // First real-time checks with the official phoenix client: connect, join, new_msg to every subscriber.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
-import type { Person } from './helpers/fixtures.js';
-import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
+import { expect, it } from 'vitest';
+import { family } from './helpers/fixtures.js';
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
 
-let t: TestApp;
-let url: string;
-let admin: Person;
-let bob: Person;
-let conv: string;
-let familyId: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  url = await t.listen();
-  ({ admin, familyId } = await setupInstance(t));
-  bob = await addMember(t, admin, familyId);
-  conv = await familyConversation(t, admin, familyId);
-});
-afterAll(() => t.close());
+const { t, url, admin, familyId, conv, members: [bob] } = await family({ members: [undefined] });
 
 it('delivers a WebSocket send to every subscriber, sender included, and an HTTP send too', async () => {
   const a = await connect(url, admin.token);

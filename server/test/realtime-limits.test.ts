@@ -1,29 +1,13 @@
 // Real-time resource limits: a slow reader is dropped instead of buffered without bound, one bus
 // subscription serves every socket of a topic on a node, a failing database fails one request and not
 // the socket, and leaving a conversation updates the user's own list live.
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import type { TestApp } from './helpers/app.js';
+import { expect, it, vi } from 'vitest';
 import { startTestApp } from './helpers/app.js';
-import type { Person } from './helpers/fixtures.js';
-import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
+import { family, familyConversation, setupInstance } from './helpers/fixtures.js';
 import { raw } from './helpers/frames.js';
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
 
-let t: TestApp;
-let url: string;
-let admin: Person;
-let bob: Person;
-let familyId: string;
-let conv: string;
-
-beforeAll(async () => {
-  t = await startTestApp({}, { realtime: { maxBufferedBytes: 64 * 1024 } });
-  url = await t.listen();
-  ({ admin, familyId } = await setupInstance(t));
-  bob = await addMember(t, admin, familyId);
-  conv = await familyConversation(t, admin, familyId);
-});
-afterAll(() => t.close());
+const { t, url, admin, familyId, conv, members: [bob] } = await family({ members: [undefined], app: { realtime: { maxBufferedBytes: 64 * 1024 } } });
 
 it('drops a socket that stops reading once its outbound queue passes the limit, and keeps serving others', async () => {
   const slow = await raw(url, bob.token);

@@ -5,36 +5,21 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { Socket } from 'phoenix';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TypingThrottle } from '../src/realtime/typing.js';
-import type { TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
+import { family, setupInstance } from './helpers/fixtures.js';
 import type { Raw } from './helpers/frames.js';
 import { closeRawSockets, raw, socketUrl, upgradeOutcome } from './helpers/frames.js';
 import { collect, connect, joinChannel, push } from './helpers/phoenix.js';
 
-let t: TestApp;
-let url: string;
-let admin: Person;
-let bob: Person;
-let familyId: string;
-let famConv: string;
+const { t, url, admin, familyId, conv: famConv, members: [bob] } = await family({ members: ['Bob'] });
 const clients: Socket[] = [];
-
-beforeAll(async () => {
-  t = await startTestApp();
-  url = await t.listen();
-  ({ admin, familyId } = await setupInstance(t));
-  bob = await addMember(t, admin, familyId, 'member', 'Bob');
-  famConv = await familyConversation(t, admin, familyId);
-});
 afterEach(() => {
   closeRawSockets();
   for (const client of clients.splice(0)) client.disconnect();
 });
-afterAll(() => t.close());
 
 /** A group of admin and `members`; returns its `message:group:<id>` topic and id. */
 async function group(title: string, members: Person[] = [bob]): Promise<{ id: string; topic: string }> {

@@ -8,32 +8,17 @@ import { WebSocket } from 'ws';
 import type { TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, createFamily, familyConversation, setupInstance, startFamily } from './helpers/fixtures.js';
+import { addMember, createFamily, family, familyConversation, setupInstance } from './helpers/fixtures.js';
 import type { Raw } from './helpers/frames.js';
 import { raw as openRaw, socketUrl, upgradeOutcome } from './helpers/frames.js';
 import { connect, joinChannel, push } from './helpers/phoenix.js';
 import type { Queue } from './helpers/wait.js';
 
-let t: TestApp;
-let url: string;
-let admin: Person;
-let bob: Person;
-let carol: Person;
-let familyId: string;
-let famConv: string;
+const { t, url, admin, familyId, conv: famConv, members: [bob, carol] } = await family({ members: ['Bob', 'Carol'] });
 const opened: { close(): void }[] = [];
-
-beforeAll(async () => {
-  let members: Person[];
-  ({ t, admin, familyId, members } = await startFamily(undefined, ['Bob', 'Carol']));
-  [bob, carol] = [members[0]!, members[1]!];
-  url = await t.listen();
-  famConv = await familyConversation(t, admin, familyId);
-});
 afterEach(() => {
   for (const socket of opened.splice(0)) socket.close();
 });
-afterAll(() => t.close());
 
 /** Opens a raw socket (closed after the test). */
 async function raw(token: string, base = url): Promise<Raw> {

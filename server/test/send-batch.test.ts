@@ -3,35 +3,19 @@
 // Which sends shared a statement is read from the database: a statement's messages share its transaction's now().
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PendingSend, StoredRow } from '../src/chat/send-batch.js';
 import { SendBatcher } from '../src/chat/send-batch.js';
 import { rows } from '../src/db/connect.js';
-import type { TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
-import { addMember, familyConversation, outsider, setupInstance } from './helpers/fixtures.js';
+import { family, outsider } from './helpers/fixtures.js';
 
-let t: TestApp;
-let admin: Person;
-let bob: Person;
-let conv: string;
-let group: string;
-let batcher: SendBatcher;
+const { t, admin, familyId, conv, members: [bob] } = await family({ members: ['Bob'] });
+const created = await t.as(admin.token).post('/api/v1/conversations', { type: 'group', family_id: familyId, title: 'Batch', participant_ids: [bob.id] });
+expect(created.status).toBe(201);
+const group: string = created.body.data.id;
+const batcher = new SendBatcher(t.domain.db);
 let run = 0;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  let familyId: string;
-  ({ admin, familyId } = await setupInstance(t));
-  bob = await addMember(t, admin, familyId, 'member', 'Bob');
-  conv = await familyConversation(t, admin, familyId);
-  const created = await t.as(admin.token).post('/api/v1/conversations', { type: 'group', family_id: familyId, title: 'Batch', participant_ids: [bob.id] });
-  expect(created.status).toBe(201);
-  group = created.body.data.id;
-  batcher = new SendBatcher(t.domain.db);
-});
-afterAll(() => t.close());
 
 /** A client_id prefix of the calling test's own. */
 const tag = () => `r${++run}-`;

@@ -1,29 +1,16 @@
 // Sessions: login (and its rate limits), bearer authentication, logout, listing and revoking sessions, /me.
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
-import type { Person } from './helpers/fixtures.js';
-import { addMember, setupInstance } from './helpers/fixtures.js';
+import { addMember, family, withInstance } from './helpers/fixtures.js';
 import { RateLimiter, addressKey } from '../src/rate-limit.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PASSWORD = 'correct horse'; // the fixtures' password
 
-let t: TestApp;
-let admin: Person;
-let familyId: string;
-let bob: Person;
-let carol: Person;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  ({ admin, familyId } = await setupInstance(t));
-  bob = await addMember(t, admin, familyId, 'member', 'Bob');
-  carol = await addMember(t, admin, familyId, 'member', 'Carol');
-});
-afterAll(() => t.close());
+const { t, admin, familyId, members: [bob, carol] } = await family({ members: ['Bob', 'Carol'] });
 
 const login = (username: string, password = PASSWORD, device_name?: string) =>
   t.as().post('/api/v1/auth/login', { username, password, ...(device_name !== undefined ? { device_name } : {}) });
@@ -106,10 +93,8 @@ function expectRateLimited(res: { status: number; body: any; headers: Record<str
 }
 
 describe('login rate limits', () => {
-  it('limits attempts per username from one address: the 4th of 3 allowed is refused with 429, even with the right password', async () => {
-    const r = await startTestApp({ FAMICHAT_LOGIN_LIMIT_PER_USERNAME: '3' });
-    try {
-      const { admin: a, familyId: f } = await setupInstance(r);
+  it('limits attempts per username from one address: the 4th of 3 allowed is refused with 429, even with the right password', () =>
+    withInstance({ FAMICHAT_LOGIN_LIMIT_PER_USERNAME: '3' }, async ({ t: r, admin: a, familyId: f }) => {
       const other = await addMember(r, a, f);
       for (let i = 0; i < 3; i++) expect((await loginFrom(r, '10.0.0.1', a.username, 'wrong password')).status).toBe(401);
       expectRateLimited(await loginFrom(r, '10.0.0.1', a.username, 'wrong password'));
@@ -119,15 +104,10 @@ describe('login rate limits', () => {
       expect((await loginFrom(r, '10.0.0.2', a.username, PASSWORD)).status).toBe(200);
       // The existing session keeps working.
       expect((await r.as(a.token).get('/api/v1/me')).status).toBe(200);
-    } finally {
-      await r.close();
-    }
-  });
+    }));
 
-  it('never lets a flood of wrong passwords from one address lock the owner out at another (default limits)', async () => {
-    const r = await startTestApp({ FAMICHAT_LOGIN_LIMIT_PER_IP: '' });
-    try {
-      const { admin: a } = await setupInstance(r);
+  it('never lets a flood of wrong passwords from one address lock the owner out at another (default limits)', () =>
+    withInstance({ FAMICHAT_LOGIN_LIMIT_PER_IP: '' }, async ({ t: r, admin: a }) => {
       const statuses: number[] = [];
       for (let i = 0; i < 12; i++) statuses.push((await loginFrom(r, '203.0.113.66', a.username, `guess ${i}`)).status);
       expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
@@ -137,42 +117,27 @@ describe('login rate limits', () => {
       expect(owner.status).toBe(200);
       expect(owner.body.data.user.id).toBe(a.id);
       expect((await r.as(owner.body.data.token).get('/api/v1/me')).status).toBe(200);
-    } finally {
-      await r.close();
-    }
-  });
+    }));
 
-  it('caps failures for one account across all addresses, not counting successes', async () => {
-    const r = await startTestApp({ FAMICHAT_LOGIN_LIMIT_PER_ACCOUNT: '3' });
-    try {
-      const { admin: a, familyId: f } = await setupInstance(r);
+  it('caps failures for one account across all addresses, not counting successes', () =>
+    withInstance({ FAMICHAT_LOGIN_LIMIT_PER_ACCOUNT: '3' }, async ({ t: r, admin: a, familyId: f }) => {
       const other = await addMember(r, a, f);
       expect((await loginFrom(r, '10.1.0.1', a.username, PASSWORD)).status).toBe(200);
       for (let i = 0; i < 3; i++) expect((await loginFrom(r, `10.1.1.${i + 1}`, a.username, 'wrong password')).status).toBe(401);
       expectRateLimited(await loginFrom(r, '10.1.2.1', a.username, PASSWORD));
       expect((await loginFrom(r, '10.1.2.1', other.username, PASSWORD)).status).toBe(200);
-    } finally {
-      await r.close();
-    }
-  });
+    }));
 
-  it('counts an IPv6 client by its /64, so rotating addresses within it does not reset the limit', async () => {
-    const r = await startTestApp({ FAMICHAT_LOGIN_LIMIT_PER_USERNAME: '2' });
-    try {
-      const { admin: a } = await setupInstance(r);
+  it('counts an IPv6 client by its /64, so rotating addresses within it does not reset the limit', () =>
+    withInstance({ FAMICHAT_LOGIN_LIMIT_PER_USERNAME: '2' }, async ({ t: r, admin: a }) => {
       expect((await loginFrom(r, '2001:db8:1:2::1', a.username, 'wrong password')).status).toBe(401);
       expect((await loginFrom(r, '2001:db8:1:2:ffff::9', a.username, 'wrong password')).status).toBe(401);
       expectRateLimited(await loginFrom(r, '2001:0db8:0001:0002:0:0:0:abcd', a.username, PASSWORD));
       expect((await loginFrom(r, '2001:db8:1:3::1', a.username, PASSWORD)).status).toBe(200);
-    } finally {
-      await r.close();
-    }
-  });
+    }));
 
-  it('limits attempts per IP address across usernames', async () => {
-    const r = await startTestApp({ FAMICHAT_LOGIN_LIMIT_PER_IP: '3' });
-    try {
-      const { admin: a } = await setupInstance(r);
+  it('limits attempts per IP address across usernames', () =>
+    withInstance({ FAMICHAT_LOGIN_LIMIT_PER_IP: '3' }, async ({ t: r, admin: a }) => {
       expect((await loginFrom(r, '192.0.2.7', 'ghost1', 'whatever pw')).status).toBe(401);
       expect((await loginFrom(r, '192.0.2.7', 'ghost2', 'whatever pw')).status).toBe(401);
       expect((await loginFrom(r, '192.0.2.7', a.username, PASSWORD)).status).toBe(200);
@@ -180,10 +145,7 @@ describe('login rate limits', () => {
       expectRateLimited(await loginFrom(r, '192.0.2.7', 'ghost3', 'whatever pw'));
       // Another address is not affected.
       expect((await loginFrom(r, '192.0.2.8', a.username, PASSWORD)).status).toBe(200);
-    } finally {
-      await r.close();
-    }
-  });
+    }));
 });
 
 describe('authentication', () => {

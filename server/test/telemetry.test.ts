@@ -5,33 +5,19 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { addSpanExporter, flushTracing } from '../src/telemetry/tracing.js';
-import type { Res, TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
-import type { Person } from './helpers/fixtures.js';
-import { addMember, familyConversation, outsider, setupInstance } from './helpers/fixtures.js';
+import type { Res } from './helpers/app.js';
+import { family, outsider } from './helpers/fixtures.js';
 
 const exporter = new InMemorySpanExporter();
 const lines: string[] = [];
-let t: TestApp;
-let admin: Person;
-let bob: Person;
-let familyId: string;
-let conv: string;
+addSpanExporter(exporter);
+const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+const { t, admin, familyId, conv, members: [bob] } = await family({ members: [undefined], app: { logger } });
 
 const BODY = 'telemetry-secret-body-7f3a9c';
 const PASSWORD = 'correct horse';
-
-beforeAll(async () => {
-  addSpanExporter(exporter);
-  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-  t = await startTestApp({}, { logger });
-  ({ admin, familyId } = await setupInstance(t));
-  bob = await addMember(t, admin, familyId);
-  conv = await familyConversation(t, admin, familyId);
-});
-afterAll(() => t.close());
 
 /** The finished spans of the trace of response `res`, once its server span has ended. */
 async function traceOf(res: Res): Promise<{ server: ReadableSpan; spans: ReadableSpan[] }> {

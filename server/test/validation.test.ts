@@ -1,27 +1,13 @@
 // The envelope on every response, request ids, malformed / oversized / mistyped input, internal errors,
 // and property-based runs of random bodies and query strings over every route that takes them.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { AppError } from '../src/errors.js';
-import type { Res, TestApp } from './helpers/app.js';
-import { startTestApp } from './helpers/app.js';
-import type { Person } from './helpers/fixtures.js';
-import { addMember, familyConversation, setupInstance } from './helpers/fixtures.js';
+import type { Res } from './helpers/app.js';
+import { family, withInstance } from './helpers/fixtures.js';
 
-let t: TestApp;
-let admin: Person;
-let bob: Person;
-let familyId: string;
-let conv: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  ({ admin, familyId } = await setupInstance(t));
-  bob = await addMember(t, admin, familyId);
-  conv = await familyConversation(t, admin, familyId);
-});
-afterAll(() => t.close());
+const { t, admin, familyId, conv, members: [bob] } = await family({ members: [undefined] });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const STATUS_OF: Record<string, number[]> = {
@@ -210,16 +196,11 @@ describe('malformed requests', () => {
     expectSuccess(under, 200);
   });
 
-  it('applies FAMICHAT_BODY_LIMIT', async () => {
-    const small = await startTestApp({ FAMICHAT_BODY_LIMIT: '2048' });
-    try {
-      const { admin: owner } = await setupInstance(small);
+  it('applies FAMICHAT_BODY_LIMIT', () =>
+    withInstance({ FAMICHAT_BODY_LIMIT: '2048' }, async ({ t: small, admin: owner }) => {
       expectError(await small.as(owner.token).patch('/api/v1/me', { display_name: 'z'.repeat(3000) }), 413, 'payload_too_large');
       expectSuccess(await small.as(owner.token).patch('/api/v1/me', { display_name: 'Small', filler: 'z'.repeat(1500) }), 200);
-    } finally {
-      await small.close();
-    }
-  });
+    }));
 });
 
 describe('message bodies', () => {

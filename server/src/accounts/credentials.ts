@@ -15,7 +15,8 @@ import { hashPassword, verifyPassword } from './passwords.js';
 import type { Caller } from './session-cache.js';
 import { announceRevoked, createSession, endSessions, passwordAttempt } from './sessions.js';
 import { hashToken, newToken } from './tokens.js';
-import type { MeView, UserRow } from './users.js';
+import type { MeView, PasswordResetPreviewView, PasswordResetView } from '../contract/objects.js';
+import type { UserRow } from './users.js';
 import { USER_COLUMNS, checkPassword, toMe } from './users.js';
 
 /** How long a reset link works: long enough to pass it on by phone, short enough to be a one-off. */
@@ -62,19 +63,6 @@ async function storePassword(ex: Executor, userId: string, passwordHash: string)
   await ex.execute(sql`UPDATE users SET password_hash = ${passwordHash} WHERE id = ${userId}`);
   await ex.execute(sql`UPDATE password_resets SET revoked_at = now()
     WHERE user_id = ${userId} AND used_at IS NULL AND revoked_at IS NULL`);
-}
-
-/** A created reset link; the token is shown only here. */
-export interface PasswordResetView {
-  token: string;
-  expires_at: string;
-}
-
-/** What the reset page shows before the form. */
-export interface PasswordResetPreview {
-  username: string;
-  display_name: string;
-  expires_at: string;
 }
 
 /**
@@ -126,7 +114,7 @@ export async function createPasswordReset(deps: Deps, callerId: string, familyId
  * The reset link of `token`, if it still works.
  * @throws {AppError} `not_found` (unknown token), `gone` (used, expired, replaced, or dead).
  */
-async function openReset(ex: Executor, token: string): Promise<PasswordResetPreview> {
+async function openReset(ex: Executor, token: string): Promise<PasswordResetPreviewView> {
   const row = await firstRow<{ username: string; display_name: string; expires_at: Date; open: boolean }>(
     ex,
     sql`SELECT u.username, u.display_name, r.expires_at, (${OPEN}) AS open
@@ -141,7 +129,7 @@ async function openReset(ex: Executor, token: string): Promise<PasswordResetPrev
  * Whose password a reset link resets (public: the token is the secret).
  * @throws {AppError} `not_found` (unknown token), `gone` (used, expired, replaced, or dead).
  */
-export function previewPasswordReset(deps: Deps, token: string): Promise<PasswordResetPreview> {
+export function previewPasswordReset(deps: Deps, token: string): Promise<PasswordResetPreviewView> {
   return openReset(deps.db, token);
 }
 

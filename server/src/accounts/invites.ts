@@ -9,40 +9,16 @@ import type { Deps } from '../deps.js';
 import { AppError, conflict, notFound } from '../errors.js';
 import { requireInviteManager } from '../chat/access.js';
 import { addressKey, limitFailures } from '../rate-limit.js';
-import type { FamilyRole, FamilyView } from '../chat/families.js';
+import type { FamilyRole } from '../chat/families.js';
 import { announceMemberJoined, insertMember } from '../chat/families.js';
 import { hashPassword } from './passwords.js';
 import { createSession } from './sessions.js';
 import { hashToken, newToken } from './tokens.js';
-import type { UserView } from '../user-view.js';
 import { toUser } from '../user-view.js';
-import type { MeView, UserRow } from './users.js';
+import type { UserRow } from './users.js';
 import { USER_COLUMNS, checkNewUser, toMe } from './users.js';
+import type { FamilyView, InvitePreviewView, InviteView, MeView, OpenInviteView } from '../contract/objects.js';
 
-/** A created invite; the token is shown only here. */
-export interface InviteView {
-  id: string;
-  token: string;
-  expires_at: string;
-  role: FamilyRole;
-}
-
-/** An open invite as its family's admins see it (never its token). */
-export interface OpenInviteView {
-  id: string;
-  role: FamilyRole;
-  created_by: UserView;
-  created_at: string;
-  expires_at: string;
-}
-
-/** What the invite page shows before the registration form. */
-export interface InvitePreview {
-  family_name: string;
-  role: FamilyRole;
-  invited_by: string;
-  expires_at: string;
-}
 
 /**
  * The conditions under which invite `i` may still be used: unused, unrevoked, unexpired, and its creator
@@ -121,7 +97,7 @@ export async function revokeInvite(deps: Deps, userId: string, familyId: string,
  * @throws {AppError} `not_found` (unknown token), `gone` (used, expired, withdrawn, or its creator no longer an admin;
  *   `details.invited_by` names the creator while they have an account).
  */
-export async function previewInvite(deps: Deps, token: string): Promise<InvitePreview> {
+export async function previewInvite(deps: Deps, token: string): Promise<InvitePreviewView> {
   const row = await firstRow<{ family_name: string; role: FamilyRole; invited_by: string; expires_at: Date; open: boolean }>(
     deps.db,
     sql`SELECT f.name AS family_name, i.role, u.display_name AS invited_by, i.expires_at, (m.user_id IS NOT NULL) AS open

@@ -15,8 +15,9 @@ import { withSpan } from '../telemetry/tracing.js';
 import { verifyPassword } from './passwords.js';
 import type { Caller } from './session-cache.js';
 import { hashToken, newToken } from './tokens.js';
-import type { MeView, UserRow } from './users.js';
+import type { UserRow } from './users.js';
 import { USER_COLUMNS, toMe } from './users.js';
+import type { MeView, SessionView } from '../contract/objects.js';
 
 
 /** Who is calling (see session-cache.ts). */
@@ -168,15 +169,6 @@ export async function authenticate(deps: Deps, token: string | undefined): Promi
       expires_at = now() + make_interval(secs => ${deps.config.sessionTtlMs / 1000}) WHERE id = ${entry.caller.sessionId}`);
   }
   return entry.caller;
-}
-
-/** A session as listed to its owner. */
-export interface SessionView {
-  id: string;
-  device_name: string | null;
-  created_at: string;
-  last_seen_at: string;
-  current: boolean;
 }
 
 /** Lists the caller's active sessions, most recently seen first. */

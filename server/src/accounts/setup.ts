@@ -7,12 +7,12 @@ import { sql } from 'drizzle-orm';
 import { firstRow } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { conflict } from '../errors.js';
-import type { FamilyView } from '../chat/families.js';
 import { checkFamilyName, insertFamily } from '../chat/families.js';
 import { hashPassword } from './passwords.js';
 import { createSession } from './sessions.js';
-import type { MeView, UserRow } from './users.js';
+import type { UserRow } from './users.js';
 import { USER_COLUMNS, checkNewUser, toMe } from './users.js';
+import type { FamilyView, MeView } from '../contract/objects.js';
 
 /** Setup input. */
 export interface SetupInput {

@@ -8,14 +8,8 @@ import { forgetShapes } from '../chat/conversation-shapes.js';
 import { firstRow } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { notFound, validationFailed } from '../errors.js';
-import type { UserView } from '../user-view.js';
 import { toUser } from '../user-view.js';
-
-/** The caller's own view of themselves. */
-export interface MeView extends UserView {
-  preferences: { theme: string | null };
-  is_instance_admin: boolean;
-}
+import type { MeView } from '../contract/objects.js';
 
 /** A `users` row as read by the queries here. */
 export interface UserRow {

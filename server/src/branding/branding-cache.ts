@@ -3,16 +3,7 @@
  * (see `buildApp`) and reached as `deps.branding`.
  * @module
  */
-import type { Theme } from './themes.js';
-
-/** The branding clients see. */
-export interface BrandingView {
-  app_name: string;
-  tagline: string | null;
-  logo_url: string | null;
-  default_theme: string;
-  themes: Theme[];
-}
+import type { BrandingView } from '../contract/objects.js';
 
 /** One node's cached branding. */
 export class BrandingCache {

@@ -9,13 +9,10 @@ import type { Deps } from '../deps.js';
 import { notFound, validationFailed } from '../errors.js';
 import type { Topic } from '../bus/bus.js';
 import { publish, subscribe } from '../bus/bus.js';
-import type { BrandingView } from './branding-cache.js';
 import type { Theme } from './themes.js';
 import { BUILTIN_THEMES } from './themes.js';
 import { checkTheme, isLogoUrl } from './validate.js';
-
-/** The effective branding (see branding-cache.ts). */
-export type { BrandingView } from './branding-cache.js';
+import type { BrandingView } from '../contract/objects.js';
 
 /** What the admin saved (each field overrides the deployment default). */
 interface StoredBranding {

@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
 import { firstRow } from '../db/connect.js';
 import { forbidden, notFound } from '../errors.js';
+import type { Attributes, Span } from '@opentelemetry/api';
 import { withSpan } from '../telemetry/tracing.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -64,6 +65,11 @@ export function directPairSharesFamily(userId: Operand): SQL {
     WHERE o.conversation_id = c.id AND o.user_id <> ${userId}))`;
 }
 
+/** Runs `fn` in span `name` with the attributes of a request of `userId`'s on `conversationId` (and `extra`). */
+export function conversationSpan<T>(name: string, conversationId: string, userId: string, fn: (span: Span) => Promise<T>, extra: Attributes = {}): Promise<T> {
+  return withSpan(name, { 'famichat.conversation_id': conversationId, 'famichat.user_id': userId, ...extra }, fn);
+}
+
 /**
  * Checks that `userId` participates in `conversationId` (an id parsed with {@link requireId}).
  * @throws {AppError} `not_found`, identical for a missing conversation and someone else's.
@@ -73,23 +79,19 @@ export async function requireParticipant(
   conversationId: string,
   userId: string,
 ): Promise<ConversationAccess> {
-  return withSpan(
-    'chat.check_access',
-    { 'famichat.conversation_id': conversationId, 'famichat.user_id': userId },
-    async () => {
-      const row = await firstRow<{ id: string; type: ConversationType; family_id: string | null; role: Role; family_role: Role | null }>(
-        ex,
-        sql`SELECT c.id, c.type, c.family_id, p.role, m.role AS family_role
-            FROM conversations c
-            JOIN participants p ON ${isParticipant('p', sql`c.id`, userId)}
-            LEFT JOIN memberships m ON m.family_id = c.family_id AND m.user_id = ${userId}
-            WHERE c.id = ${conversationId}`,
-        'require_participant',
-      );
-      if (!row) throw notFound('conversation');
-      return { id: row.id, type: row.type, familyId: row.family_id, role: row.role, familyRole: row.family_role };
-    },
-  );
+  return conversationSpan('chat.check_access', conversationId, userId, async () => {
+    const row = await firstRow<{ id: string; type: ConversationType; family_id: string | null; role: Role; family_role: Role | null }>(
+      ex,
+      sql`SELECT c.id, c.type, c.family_id, p.role, m.role AS family_role
+          FROM conversations c
+          JOIN participants p ON ${isParticipant('p', sql`c.id`, userId)}
+          LEFT JOIN memberships m ON m.family_id = c.family_id AND m.user_id = ${userId}
+          WHERE c.id = ${conversationId}`,
+      'require_participant',
+    );
+    if (!row) throw notFound('conversation');
+    return { id: row.id, type: row.type, familyId: row.family_id, role: row.role, familyRole: row.family_role };
+  });
 }
 
 /**

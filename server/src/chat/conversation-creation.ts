@@ -11,8 +11,8 @@ import { AppError, notFound, validationFailed } from '../errors.js';
 import { withSpan } from '../telemetry/tracing.js';
 import { shareFamily } from './access.js';
 import { announce } from './conversation-updates.js';
-import type { ConversationView } from './conversation-views.js';
 import { getConversation } from './conversation-views.js';
+import type { ConversationView } from '../contract/objects.js';
 
 /** A conversation and whether this call created it. */
 export interface Created {

@@ -12,8 +12,8 @@ import { requireParticipant, requirePermission } from './access.js';
 import { checkTitle } from './conversation-creation.js';
 import { forgetShapes } from './conversation-shapes.js';
 import { announce } from './conversation-updates.js';
-import type { ConversationView } from './conversation-views.js';
 import { getConversation } from './conversation-views.js';
+import type { ConversationView } from '../contract/objects.js';
 
 /** Changes to a conversation requested by a participant. */
 export interface ConversationChanges {

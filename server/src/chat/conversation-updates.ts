@@ -12,11 +12,11 @@ import type { Deps } from '../deps.js';
 import { toUser } from '../user-view.js';
 import type { ConversationType } from './access.js';
 import type { ConversationShape } from './shape-cache.js';
-import type { ConversationView } from './conversation-views.js';
 import { titleOf } from './conversation-views.js';
-import type { MessageRow, MessageView } from './message-view.js';
+import type { MessageRow } from './message-view.js';
 import { MESSAGE_COLUMNS_OF_M, toMessage } from './message-view.js';
 import { ACCESS_REVOKED_TOPIC, CONVERSATION_UPDATES_TOPIC, userTopic } from './topics.js';
+import type { ConversationView, MessageView } from '../contract/objects.js';
 
 /** What each viewer sees differently in a conversation. */
 export interface ViewerState {
@@ -72,9 +72,9 @@ function toShape(row: ShapeRow): ConversationShape {
   };
 }
 
-/** The shape of a conversation whose participants are `participantIds`: from this node's cache, else read (and cached). */
-async function shapeFor(deps: Deps, conversationId: string, participantIds: readonly string[]): Promise<ConversationShape | undefined> {
-  const cached = deps.shapes.get(conversationId, participantIds);
+/** The shape of a conversation whose participants are those of `viewers`: from this node's cache, else read (and cached). */
+async function shapeFor(deps: Deps, conversationId: string, viewers: readonly ViewerRow[]): Promise<ConversationShape | undefined> {
+  const cached = deps.shapes.get(conversationId, viewers);
   if (cached) return cached;
   const row = await firstRow<ShapeRow>(deps.db, sql`SELECT ${SHAPE_COLUMNS} FROM conversations c WHERE c.id = ${conversationId}`, 'conversation_shape');
   if (!row) return undefined;
@@ -107,32 +107,41 @@ export function buildUpdate(
   latest: LatestState,
   onlyUserIds?: string[],
 ): ConversationUpdate | undefined {
+  // Runs once per message for every participant (200 in a big family): no per-viewer work it can share.
   const viewers: Record<string, ViewerState> = {};
   // Every participant's cursor, whoever the update goes to.
   const readUpTo: Record<string, number> = {};
-  for (const [id, lastRead, hidden] of viewerRows) {
+  // Only a direct conversation's title depends on who looks at it.
+  const sharedTitle = shape.type === 'direct' ? undefined : titleOf(shape, shape.participants, '');
+  const { participants } = shape;
+  let first: ViewerState | undefined;
+  for (let i = 0; i < viewerRows.length; i++) {
+    const [rowId, lastRead, hidden] = viewerRows[i]!;
+    // The shape's id string (the same text, in the same order) is a key V8 has already hashed, unlike the row's fresh one.
+    const id = participants[i]?.id === rowId ? participants[i]!.id : rowId;
     const read = id === latest.senderId ? Math.max(lastRead, latest.lastSeq) : lastRead;
     readUpTo[id] = read;
     if (onlyUserIds && !onlyUserIds.includes(id)) continue;
-    viewers[id] = {
+    const viewer: ViewerState = {
       unread_count: Math.max(0, latest.lastSeq - read),
       hidden: latest.senderId === undefined ? hidden : false,
-      title: titleOf(shape, shape.participants, id),
+      title: sharedTitle ?? titleOf(shape, participants, id),
     };
+    viewers[id] = viewer;
+    first ??= viewer;
   }
-  const first = Object.keys(viewers)[0];
   if (first === undefined) return undefined;
   const conversation: ConversationView = {
     id: conversationId,
     type: shape.type,
-    title: viewers[first]!.title,
+    title: first.title,
     family_id: shape.family_id,
-    participants: shape.participants,
+    participants,
     latest_message_seq: latest.lastSeq,
     last_message: latest.lastMessage,
     last_message_at: latest.lastMessageAt,
-    unread_count: viewers[first]!.unread_count,
-    hidden: viewers[first]!.hidden,
+    unread_count: first.unread_count,
+    hidden: first.hidden,
     created_at: shape.created_at,
     read_up_to: readUpTo,
   };
@@ -223,14 +232,14 @@ const ANNOUNCERS: Announcers = {
   created: (deps, { conversationId, userIds }) => publishFresh(deps, conversationId, 'conversation_created', userIds),
   updated: (deps, { conversationId }) => publishFresh(deps, conversationId, 'conversation_updated'),
   async sent(deps, { message, viewers }) {
-    const shape = await shapeFor(deps, message.conversation_id, viewers.map(([id]) => id));
+    const shape = await shapeFor(deps, message.conversation_id, viewers);
     if (!shape) return;
     const latest = { lastSeq: message.seq, lastMessage: message, lastMessageAt: message.inserted_at, senderId: message.sender_id };
     await publishUpdate(deps, buildUpdate('conversation_updated', message.conversation_id, shape, viewers, latest));
   },
   async read(deps, { conversationId, userId, row }) {
     const viewers = row.viewers.map(([id, read, hidden]): ViewerRow => [id, id === userId ? row.read_seq : read, hidden]);
-    const shape = await shapeFor(deps, conversationId, viewers.map(([id]) => id));
+    const shape = await shapeFor(deps, conversationId, viewers);
     if (!shape) return;
     // The reader and the senders read, not everyone: others' "seen by" did not change (docs/realtime.md).
     const told = [userId, ...(row.senders ?? [])];

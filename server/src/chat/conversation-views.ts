@@ -10,30 +10,13 @@ import { rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { withSpan } from '../telemetry/tracing.js';
-import type { UserView } from '../user-view.js';
 import { toUser } from '../user-view.js';
 import type { ConversationType } from './access.js';
 import { isParticipant } from './access.js';
 import type { ConversationShape } from './shape-cache.js';
-import type { MessageRow, MessageView } from './message-view.js';
+import type { MessageRow } from './message-view.js';
 import { MESSAGE_COLUMNS_PREFIXED, toMessage } from './message-view.js';
-
-/** A conversation as one participant sees it. */
-export interface ConversationView {
-  id: string;
-  type: ConversationType;
-  title: string;
-  family_id: string | null;
-  participants: UserView[];
-  latest_message_seq: number;
-  last_message: MessageView | null;
-  last_message_at: string | null;
-  unread_count: number;
-  hidden: boolean;
-  created_at: string;
-  /** Each current participant's read cursor, by user id ("seen by" survives a reload). */
-  read_up_to: Record<string, number>;
-}
+import type { ConversationView, UserView } from '../contract/objects.js';
 
 
 interface ConversationRow {

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { UserView } from '../user-view.js';
 import { toUser } from '../user-view.js';
 import { publish } from '../bus/bus.js';
 import type { Executor } from '../db/connect.js';
@@ -16,30 +15,11 @@ import { requireFamilyMember, requirePermission } from './access.js';
 import { ensureGroupAdmin } from './conversation-membership.js';
 import { announce } from './conversation-updates.js';
 import { ACCESS_REVOKED_TOPIC, familyTopic } from './topics.js';
+import type { FamilyDetailView, FamilyView, MemberView } from '../contract/objects.js';
 
 /** Roles in a family. */
 export type FamilyRole = 'admin' | 'member';
 
-/** A family as one of its members sees it. */
-export interface FamilyView {
-  id: string;
-  name: string;
-  created_at: string;
-  role: FamilyRole;
-}
-
-/** A member of a family. */
-export interface MemberView {
-  user: UserView;
-  role: FamilyRole;
-  joined_at: string;
-}
-
-/** A family with its members and its family conversation. */
-export interface FamilyDetailView extends FamilyView {
-  members: MemberView[];
-  conversation_id: string;
-}
 
 /**
  * Checks a family name: 1-64 characters after trimming.

@@ -3,32 +3,14 @@
  * @module
  */
 import { sql } from 'drizzle-orm';
+import type { MessageView } from '../contract/objects.js';
 
-/** A message as the API shows it. */
-export interface MessageView {
-  id: string;
-  conversation_id: string;
-  seq: number;
-  sender_id: string;
-  body: string;
-  client_id: string | null;
-  inserted_at: string;
-  edited_at: string | null;
-  deleted_at: string | null;
-}
-
-/** A `messages` row. */
-export interface MessageRow {
-  id: string;
-  conversation_id: string;
-  seq: number;
-  sender_id: string;
-  body: string;
-  client_id: string | null;
+/** A `messages` row: the view's fields, with the database's timestamps. */
+export type MessageRow = Omit<MessageView, 'inserted_at' | 'edited_at' | 'deleted_at'> & {
   inserted_at: Date;
   edited_at: Date | null;
   deleted_at: Date | null;
-}
+};
 
 /** The columns of a message row. */
 export const MESSAGE_COLUMNS = sql`id, conversation_id, seq, sender_id, body, client_id, inserted_at, edited_at, deleted_at`;

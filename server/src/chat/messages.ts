@@ -13,14 +13,14 @@ import type { Deps } from '../deps.js';
 import { AppError, conflict, notFound, validationFailed } from '../errors.js';
 import { enforce } from '../rate-limit.js';
 import { messagesSent } from '../telemetry/metrics.js';
-import { withSpan } from '../telemetry/tracing.js';
 import type { ConversationType } from './access.js';
-import { isParticipant, requireParticipant, requirePermission } from './access.js';
-import type { MessageRow, MessageView } from './message-view.js';
+import { conversationSpan, isParticipant, requireParticipant, requirePermission } from './access.js';
+import type { MessageRow } from './message-view.js';
 import { MESSAGE_COLUMNS as COLUMNS, toMessage } from './message-view.js';
 import type { ReadRow } from './conversation-updates.js';
 import { announce, READ_ROW_COLUMNS } from './conversation-updates.js';
 import { messageTopic } from './topics.js';
+import type { MessageView } from '../contract/objects.js';
 
 /** The largest message body, in UTF-8 bytes. */
 export const MAX_BODY_BYTES = 8192;
@@ -69,45 +69,41 @@ export async function sendMessage(
   input: SendInput,
   transport: 'http' | 'ws' = 'http',
 ): Promise<Sent> {
-  return withSpan(
-    'chat.send_message',
-    { 'famichat.conversation_id': conversationId, 'famichat.user_id': userId, 'famichat.transport': transport },
-    async (span) => {
-      const body = checkBody(input.body);
-      const clientId = input.client_id ?? null;
-      if (clientId !== null && clientId.length > 64) throw validationFailed({ client_id: 'must be at most 64 characters' });
-      enforce([deps.limiters.sendBurst, deps.limiters.sendPerMinute], userId, 'messages');
-      // Stored together with the other sends of this moment (group commit): see send-batch.ts.
-      const inserted = await deps.sends.store({ id: randomUUID(), conversationId, senderId: userId, body, clientId });
-      if (inserted) {
-        messagesSent.inc({ transport });
-        span.setAttributes({ 'famichat.message_id': inserted.id, 'famichat.seq': inserted.seq, 'famichat.created': true });
-        const message = toMessage(inserted);
-        await publish(deps.bus, {
-          topic: messageTopic(inserted.type, conversationId),
-          event: 'new_msg',
-          payload: { message },
-        });
-        // The conversation's new state for its participants' lists, from the same statement's viewer rows.
-        await announce(deps, { change: 'sent', message, viewers: inserted.viewers });
-        return { message, created: true, type: inserted.type };
+  return conversationSpan('chat.send_message', conversationId, userId, async (span) => {
+    const body = checkBody(input.body);
+    const clientId = input.client_id ?? null;
+    if (clientId !== null && clientId.length > 64) throw validationFailed({ client_id: 'must be at most 64 characters' });
+    enforce([deps.limiters.sendBurst, deps.limiters.sendPerMinute], userId, 'messages');
+    // Stored together with the other sends of this moment (group commit): see send-batch.ts.
+    const inserted = await deps.sends.store({ id: randomUUID(), conversationId, senderId: userId, body, clientId });
+    if (inserted) {
+      messagesSent.inc({ transport });
+      span.setAttributes({ 'famichat.message_id': inserted.id, 'famichat.seq': inserted.seq, 'famichat.created': true });
+      const message = toMessage(inserted);
+      await publish(deps.bus, {
+        topic: messageTopic(inserted.type, conversationId),
+        event: 'new_msg',
+        payload: { message },
+      });
+      // The conversation's new state for its participants' lists, from the same statement's viewer rows.
+      await announce(deps, { change: 'sent', message, viewers: inserted.viewers });
+      return { message, created: true, type: inserted.type };
+    }
+    // Nothing inserted: not a participant, a direct conversation without a shared family, or a retry.
+    const access = await requireParticipant(deps.db, conversationId, userId);
+    if (clientId !== null) {
+      const existing = await firstRow<MessageRow>(
+        deps.db,
+        sql`SELECT ${COLUMNS} FROM messages
+            WHERE conversation_id = ${conversationId} AND sender_id = ${userId} AND client_id = ${clientId}`,
+      );
+      if (existing) {
+        span.setAttributes({ 'famichat.message_id': existing.id, 'famichat.created': false });
+        return { message: toMessage(existing), created: false, type: access.type };
       }
-      // Nothing inserted: not a participant, a direct conversation without a shared family, or a retry.
-      const access = await requireParticipant(deps.db, conversationId, userId);
-      if (clientId !== null) {
-        const existing = await firstRow<MessageRow>(
-          deps.db,
-          sql`SELECT ${COLUMNS} FROM messages
-              WHERE conversation_id = ${conversationId} AND sender_id = ${userId} AND client_id = ${clientId}`,
-        );
-        if (existing) {
-          span.setAttributes({ 'famichat.message_id': existing.id, 'famichat.created': false });
-          return { message: toMessage(existing), created: false, type: access.type };
-        }
-      }
-      throw new AppError('no_shared_family', 'You no longer share a family with this person.');
-    },
-  );
+    }
+    throw new AppError('no_shared_family', 'You no longer share a family with this person.');
+  }, { 'famichat.transport': transport });
 }
 
 /** Paging options: at most one of `before` / `after`. */
@@ -134,18 +130,14 @@ export async function listMessages(
   conversationId: string,
   query: PageQuery,
 ): Promise<MessagePage> {
-  return withSpan(
-    'chat.get_messages',
-    { 'famichat.conversation_id': conversationId, 'famichat.user_id': userId },
-    async (span) => {
-      if (query.before !== undefined && query.after !== undefined) {
-        throw validationFailed({ before: 'use either before or after, not both', after: 'use either before or after, not both' });
-      }
-      const result = await readPage(deps.db, conversationId, query, userId);
-      span.setAttribute('famichat.count', result.messages.length);
-      return result;
-    },
-  );
+  return conversationSpan('chat.get_messages', conversationId, userId, async (span) => {
+    if (query.before !== undefined && query.after !== undefined) {
+      throw validationFailed({ before: 'use either before or after, not both', after: 'use either before or after, not both' });
+    }
+    const result = await readPage(deps.db, conversationId, query, userId);
+    span.setAttribute('famichat.count', result.messages.length);
+    return result;
+  });
 }
 
 function pageSql(conversationId: string, query: PageQuery): SQL {

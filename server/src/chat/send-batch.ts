@@ -183,11 +183,17 @@ export class SendBatcher {
     // The viewer rows were read before the statement's writes. As of each message, a participant who sent
     // an earlier message of the batch in that conversation has read up to it.
     list.sort((a, b) => a.seq - b.seq);
-    const sentUpTo = new Map<string, number>();
+    // Per conversation, each sender's latest seq so far; each row's viewer rows are its own (parsed for it), so they
+    // are raised in place, and only for the batch's senders (a few), not rebuilt for every participant.
+    const sentUpTo = new Map<string, Map<string, number>>();
     for (const row of list) {
-      const key = `${row.conversation_id}:${row.sender_id}`;
-      sentUpTo.set(key, row.seq);
-      row.viewers = row.viewers.map(([id, read, hidden]) => [id, Math.max(read, sentUpTo.get(`${row.conversation_id}:${id}`) ?? 0), hidden]);
+      let senders = sentUpTo.get(row.conversation_id);
+      if (!senders) sentUpTo.set(row.conversation_id, (senders = new Map<string, number>()));
+      senders.set(row.sender_id, row.seq);
+      for (const viewer of row.viewers) {
+        const sent = senders.get(viewer[0]);
+        if (sent !== undefined && sent > viewer[1]) viewer[1] = sent;
+      }
     }
     return new Map(list.map((row) => [row.id, row]));
   }

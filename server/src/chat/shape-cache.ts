@@ -3,8 +3,8 @@
  * 20,000. Built once per app (see `buildApp`) and reached as `deps.shapes`.
  * @module
  */
-import type { UserView } from '../user-view.js';
 import type { ConversationType } from './access.js';
+import type { UserView } from '../contract/objects.js';
 
 /** What every participant of a conversation sees the same, participants in conversation order. */
 export interface ConversationShape {
@@ -23,13 +23,16 @@ const MAX_ENTRIES = 20_000;
 export class ShapeCache {
   private readonly entries = new Map<string, { shape: ConversationShape; at: number }>();
 
-  /** The shape of a conversation, when it is fresh and its participants are exactly `participantIds`, in order. */
-  get(conversationId: string, participantIds: readonly string[]): ConversationShape | undefined {
+  /**
+   * The shape of a conversation, when it is fresh and its participants are exactly those of `viewers` (rows whose
+   * first item is a user id, as a send or a read returns them), in order.
+   */
+  get(conversationId: string, viewers: readonly (readonly [string, ...unknown[]])[]): ConversationShape | undefined {
     const entry = this.entries.get(conversationId);
     if (!entry || Date.now() - entry.at > TTL_MS) return undefined;
     const { participants } = entry.shape;
-    if (participants.length !== participantIds.length) return undefined;
-    for (let i = 0; i < participants.length; i++) if (participants[i]!.id !== participantIds[i]) return undefined;
+    if (participants.length !== viewers.length) return undefined;
+    for (let i = 0; i < participants.length; i++) if (participants[i]!.id !== viewers[i]![0]) return undefined;
     return entry.shape;
   }
 

@@ -4,10 +4,9 @@
  * @module
  */
 import type { Topic } from '../bus/bus.js';
-import type { UserView } from '../user-view.js';
 import type { ConversationType } from './access.js';
 import type { ConversationUpdate } from './conversation-updates.js';
-import type { MessageView } from './message-view.js';
+import type { MessageView, UserView } from '../contract/objects.js';
 
 /** The events of a conversation's message topic. */
 export type MessageEvents = {

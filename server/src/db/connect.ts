@@ -113,14 +113,18 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
 
-  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  return databaseOf(drizzlePg(pool, { schema }), 'postgres', () => pool.end());
+}
+
+/** A {@link Database} over `db`, whichever engine runs it: its ping is the same `SELECT 1`. */
+function databaseOf(db: Db, kind: Database['kind'], close: () => Promise<void>): Database {
   return {
     db,
-    kind: 'postgres',
+    kind,
     ping: async () => {
       await db.execute(sql`SELECT 1`);
     },
-    close: () => pool.end(),
+    close,
   };
 }
 
@@ -131,15 +135,7 @@ async function openPglite(dataDir: string, runMigrations: boolean): Promise<Data
   const client = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'] });
   const pgliteDb = drizzlePglite(client, { schema });
   if (runMigrations) await migratePglite(pgliteDb, { migrationsFolder });
-  const db = pgliteDb as unknown as Db;
-  return {
-    db,
-    kind: 'pglite',
-    ping: async () => {
-      await db.execute(sql`SELECT 1`);
-    },
-    close: () => client.close(),
-  };
+  return databaseOf(pgliteDb, 'pglite', () => client.close());
 }
 
 const UNAVAILABLE_CODES = new Set([

@@ -4,6 +4,7 @@
  * @module
  */
 import { sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import {
   boolean,
   check,
@@ -19,6 +20,10 @@ import {
 } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+/** A role (in a family, an invite or a conversation): admin or member. */
+const role = () => text('role', { enum: ['admin', 'member'] }).notNull();
+/** A required reference to `target`'s row, deleted with it (ON DELETE CASCADE). */
+const cascading = (name: string, target: () => AnyPgColumn) => uuid(name).notNull().references(target, { onDelete: 'cascade' });
 
 /** Instance-wide singleton row (id = 1): setup marker and the admin's branding overrides. */
 export const instance = pgTable(
@@ -51,9 +56,7 @@ export const sessions = pgTable(
   'sessions',
   {
     id: uuid('id').primaryKey(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: cascading('user_id', () => users.id),
     tokenHash: text('token_hash').notNull(),
     deviceName: text('device_name'),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -75,13 +78,9 @@ export const families = pgTable('families', {
 export const memberships = pgTable(
   'memberships',
   {
-    familyId: uuid('family_id')
-      .notNull()
-      .references(() => families.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    role: text('role', { enum: ['admin', 'member'] }).notNull(),
+    familyId: cascading('family_id', () => families.id),
+    userId: cascading('user_id', () => users.id),
+    role: role(),
     joinedAt: ts('joined_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.familyId, t.userId] }), index('memberships_user_idx').on(t.userId)],
@@ -92,11 +91,9 @@ export const invites = pgTable(
   'invites',
   {
     id: uuid('id').primaryKey(),
-    familyId: uuid('family_id')
-      .notNull()
-      .references(() => families.id, { onDelete: 'cascade' }),
+    familyId: cascading('family_id', () => families.id),
     tokenHash: text('token_hash').notNull(),
-    role: text('role', { enum: ['admin', 'member'] }).notNull(),
+    role: role(),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: ts('created_at').notNull().defaultNow(),
     expiresAt: ts('expires_at').notNull(),
@@ -159,13 +156,9 @@ export const conversations = pgTable(
 export const participants = pgTable(
   'participants',
   {
-    conversationId: uuid('conversation_id')
-      .notNull()
-      .references(() => conversations.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    role: text('role', { enum: ['admin', 'member'] }).notNull().default('member'),
+    conversationId: cascading('conversation_id', () => conversations.id),
+    userId: cascading('user_id', () => users.id),
+    role: role().default('member'),
     lastReadSeq: integer('last_read_seq').notNull().default(0),
     hidden: boolean('hidden').notNull().default(false),
     joinedAt: ts('joined_at').notNull().defaultNow(),
@@ -178,13 +171,9 @@ export const messages = pgTable(
   'messages',
   {
     id: uuid('id').primaryKey(),
-    conversationId: uuid('conversation_id')
-      .notNull()
-      .references(() => conversations.id, { onDelete: 'cascade' }),
+    conversationId: cascading('conversation_id', () => conversations.id),
     seq: integer('seq').notNull(),
-    senderId: uuid('sender_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    senderId: cascading('sender_id', () => users.id),
     body: text('body').notNull(),
     clientId: text('client_id'),
     insertedAt: ts('inserted_at').notNull().defaultNow(),

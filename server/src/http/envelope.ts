@@ -32,6 +32,12 @@ export function ok<T>(data: T, page?: PageMeta): Ok<T> {
   return { data, meta: page ? { [PENDING]: true, page } : { [PENDING]: true } };
 }
 
+/** Answers 204 No Content once `done` (the route's domain call) has succeeded. */
+export async function noContent(reply: FastifyReply, done: Promise<unknown>): Promise<FastifyReply> {
+  await done;
+  return reply.code(204).send();
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     span: Span;

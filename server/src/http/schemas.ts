@@ -1,16 +1,31 @@
 /**
- * TypeBox schemas of the API objects and envelopes; they validate requests, shape responses and
- * generate the OpenAPI document.
+ * TypeBox schemas of the envelopes and route helpers; with the API objects of contract/objects.ts they
+ * validate requests, shape responses and generate the OpenAPI document.
  * @module
  */
 import type { FastifyInstance } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Type } from 'typebox';
+import {
+  Branding,
+  Conversation,
+  Family,
+  FamilyDetail,
+  Invite,
+  InvitePreview,
+  Me,
+  Member,
+  Message,
+  Id,
+  Nullable,
+  OpenInvite,
+  PasswordReset,
+  PasswordResetPreview,
+  Session,
+  Theme,
+  User,
+} from '../contract/objects.js';
 import { ERROR_CODES } from '../errors.js';
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Id = Type.String({ format: 'uuid' });
-const Time = Type.String({ format: 'date-time', description: 'ISO 8601 UTC with milliseconds' });
 
 /** Telemetry metadata on every response. */
 export const Meta = Type.Object(
@@ -46,186 +61,19 @@ export const ErrorEnvelope = Type.Object(
   { $id: 'Error' },
 );
 
-/** A user as others see them. */
-export const User = Type.Object(
-  { id: Id, username: Type.String(), display_name: Type.String(), created_at: Time },
-  { $id: 'User' },
-);
-
-/** The caller's own profile. */
-export const Me = Type.Object(
-  {
-    id: Id,
-    username: Type.String(),
-    display_name: Type.String(),
-    created_at: Time,
-    preferences: Type.Object({ theme: Nullable(Type.String()) }),
-    is_instance_admin: Type.Boolean(),
-  },
-  { $id: 'Me' },
-);
-
-/** A family, with the caller's role. */
-export const Family = Type.Object(
-  {
-    id: Id,
-    name: Type.String(),
-    created_at: Time,
-    role: Type.Enum(['admin', 'member']),
-  },
-  { $id: 'Family' },
-);
-
-/** A family member. */
-export const Member = Type.Object(
-  { user: Type.Ref('User'), role: Type.Enum(['admin', 'member']), joined_at: Time },
-  { $id: 'Member' },
-);
-
-/** A family with members and its family conversation. */
-export const FamilyDetail = Type.Object(
-  {
-    id: Id,
-    name: Type.String(),
-    created_at: Time,
-    role: Type.Enum(['admin', 'member']),
-    members: Type.Array(Type.Ref('Member')),
-    conversation_id: Id,
-  },
-  { $id: 'FamilyDetail' },
-);
-
-/** A message. */
-export const Message = Type.Object(
-  {
-    id: Id,
-    conversation_id: Id,
-    seq: Type.Integer({ minimum: 1 }),
-    sender_id: Id,
-    body: Type.String(),
-    client_id: Nullable(Type.String()),
-    inserted_at: Time,
-    edited_at: Nullable(Time),
-    deleted_at: Nullable(Time),
-  },
-  { $id: 'Message' },
-);
-
-/** A conversation as the caller sees it. */
-export const Conversation = Type.Object(
-  {
-    id: Id,
-    type: Type.Enum(['direct', 'self', 'group', 'family']),
-    title: Type.String(),
-    family_id: Nullable(Id),
-    participants: Type.Array(Type.Ref('User')),
-    latest_message_seq: Type.Integer(),
-    last_message: Nullable(Type.Ref('Message')),
-    last_message_at: Nullable(Time),
-    unread_count: Type.Integer(),
-    hidden: Type.Boolean(),
-    created_at: Time,
-    read_up_to: Type.Object({}, {
-      additionalProperties: Type.Integer({ minimum: 0 }),
-      description:
-        "Every current participant's read cursor (the highest seq they have read), keyed by user id, so \"seen by\" survives a reload. " +
-        'Cursors only move forward: a client merging updates keeps the higher value per user.',
-    }),
-  },
-  { $id: 'Conversation' },
-);
-
-/** A session of the caller. */
-export const Session = Type.Object(
-  {
-    id: Id,
-    device_name: Nullable(Type.String()),
-    created_at: Time,
-    last_seen_at: Time,
-    current: Type.Boolean(),
-  },
-  { $id: 'Session' },
-);
-
-/** A created invite. */
-export const Invite = Type.Object(
-  {
-    id: Type.String({ format: 'uuid', description: 'Extension: names the invite to withdraw it' }),
-    token: Type.String({ description: 'Shown once; the invite link is /invite/<token>' }),
-    expires_at: Time,
-    role: Type.Enum(['admin', 'member']),
-  },
-  { $id: 'Invite' },
-);
-
-/** An open invite as its family's admins see it (never its token). */
-export const OpenInvite = Type.Object(
-  {
-    id: Id,
-    role: Type.Enum(['admin', 'member']),
-    created_by: Type.Ref('User'),
-    created_at: Time,
-    expires_at: Time,
-  },
-  { $id: 'OpenInvite' },
-);
-
-/** What an invite link leads to, shown before the registration form. */
-export const InvitePreview = Type.Object(
-  {
-    family_name: Type.String(),
-    role: Type.Enum(['admin', 'member']),
-    invited_by: Type.String({ description: "The display name of the invite's creator" }),
-    expires_at: Time,
-  },
-  { $id: 'InvitePreview' },
-);
-
-/** A created password-reset link. */
-export const PasswordReset = Type.Object(
-  {
-    token: Type.String({ description: 'Shown once; the reset link is /reset/<token>' }),
-    expires_at: Time,
-  },
-  { $id: 'PasswordReset' },
-);
-
-/** Whose password a reset link resets, shown before the form. */
-export const PasswordResetPreview = Type.Object(
-  { username: Type.String(), display_name: Type.String(), expires_at: Time },
-  { $id: 'PasswordResetPreview' },
-);
-
 /** What logging in (or resetting a password) returns: the caller, a bearer token and its session. */
 export const AuthResult = Type.Object({ user: Type.Ref('Me'), token: Type.String(), session_id: Id });
 
-/** A theme: design tokens. */
-export const Theme = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    scheme: Type.Enum(['light', 'dark']),
-    tokens: Type.Record(Type.String(), Type.String(), {
-      description: 'color.background, color.surface, color.text, color.accent, color.bubble.mine, color.bubble.theirs, font.family, radius (required); color.text.muted, color.accent.text, color.bubble.mine.text, color.bubble.theirs.text, color.border (optional)',
-    }),
-  },
-  { $id: 'Theme' },
-);
-
-/** The deployment's branding. */
-export const Branding = Type.Object(
-  {
-    app_name: Type.String(),
-    tagline: Nullable(Type.String()),
-    logo_url: Nullable(Type.String()),
-    default_theme: Type.String(),
-    themes: Type.Array(Type.Ref('Theme')),
-  },
-  { $id: 'Branding' },
-);
-
 /** Every named schema, registered once with Fastify (for `$ref`) and listed in OpenAPI components. */
 export const SHARED_SCHEMAS = [Meta, ErrorEnvelope, User, Me, Family, Member, FamilyDetail, Message, Conversation, Session, Invite, OpenInvite, InvitePreview, PasswordReset, PasswordResetPreview, Theme, Branding];
+
+/**
+ * A route's schema with its OpenAPI tag and summary first (what every route has), then the rest: request
+ * schemas, `responses(...)`, a description.
+ */
+export function doc<S extends object>(tag: string, summary: string, schema: S): { tags: string[]; summary: string } & S {
+  return { tags: [tag], summary, ...schema };
+}
 
 /** Reference to a shared schema by id. */
 export const ref = (id: string) => Type.Ref(id);

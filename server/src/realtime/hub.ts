@@ -186,7 +186,9 @@ export class Hub {
     let v2: Buffer | undefined;
     const frame = (serializer: Serializer) =>
       serializer.vsn === '2.0.0' ? (v2 ??= broadcastFrame(serializer, event)) : (v1 ??= broadcastFrame(serializer, event));
-    for (const listener of [...entry.listeners]) listener(event, frame);
+    // No copy of the set per event: a listener may remove itself (a dropped socket), which a Set's iteration allows,
+    // and listeners are only added by joins, after an await, never from inside this loop.
+    for (const listener of entry.listeners) listener(event, frame);
   }
 
   /**
@@ -249,7 +251,8 @@ export class Hub {
   }
 
   private routeUpdate(update: ConversationUpdate): void {
-    for (const userId of Object.keys(update.viewers)) {
+    // for...in: no array of every participant's id per update.
+    for (const userId in update.viewers) {
       const set = this.users.get(userId);
       if (set) for (const listener of [...set]) listener(update);
     }

@@ -1,5 +1,5 @@
 // Builds the people and families tests need, through the public API only.
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import type { TestApp } from './app.js';
 import { startTestApp } from './app.js';
 
@@ -23,16 +23,59 @@ export async function setupInstance(t: TestApp, familyName = 'The Testers') {
   return { admin, familyId: res.body.data.family.id as string };
 }
 
+/** What {@link family} builds: every field is optional. */
+export interface FamilyOptions<N extends readonly (string | undefined)[]> {
+  /** The first family's name (setup's default otherwise). */
+  familyName?: string;
+  /** One member per display name (`undefined`: named after its username), in this order. */
+  members?: N;
+  /** Configuration variables for {@link startTestApp}. */
+  env?: Record<string, string>;
+  /** The app's other options (logger, bus, realtime limits). */
+  app?: Parameters<typeof startTestApp>[1];
+}
+
+/** A running test app after first-run setup: the admin, their family and its conversation, the members. */
+export interface Family<M> {
+  t: TestApp;
+  /** The socket URL for the phoenix client (the app listens on a loopback port). */
+  url: string;
+  admin: Person;
+  familyId: string;
+  /** The family conversation's id. */
+  conv: string;
+  members: M;
+}
+
 /**
- * A test app after first-run setup, with one member per display name in `memberNames` (default: one member
- * named after its username) in the admin's family: the setup most test files start from.
+ * The setup most test files start from (`const { t, admin, members: [bob] } = await family({ members: ['Bob'] })`
+ * at the top of a file or describe block): the app closes after that file or block.
  */
-export async function startFamily(familyName?: string, memberNames: (string | undefined)[] = [undefined]) {
-  const t = await startTestApp();
-  const { admin, familyId } = await setupInstance(t, familyName);
+export async function family<const N extends readonly (string | undefined)[] = readonly []>(
+  options: FamilyOptions<N> = {},
+): Promise<Family<{ -readonly [K in keyof N]: Person }>> {
+  const t = await startTestApp(options.env, options.app);
+  afterAll(() => t.close());
+  const url = await t.listen();
+  const { admin, familyId } = await setupInstance(t, options.familyName);
   const members: Person[] = [];
-  for (const name of memberNames) members.push(await addMember(t, admin, familyId, 'member', name));
-  return { t, admin, familyId, members };
+  for (const name of options.members ?? []) members.push(await addMember(t, admin, familyId, 'member', name));
+  const conv = await familyConversation(t, admin, familyId);
+  return { t, url, admin, familyId, conv, members: members as { -readonly [K in keyof N]: Person } };
+}
+
+/**
+ * Runs `body` on an app of its own (configured by `env`) after first-run setup, and closes the app after,
+ * whatever happens: for the tests that need other limits than the file's app.
+ */
+export async function withInstance<T>(env: Record<string, string>, body: (instance: { t: TestApp; admin: Person; familyId: string }) => Promise<T>): Promise<T> {
+  const t = await startTestApp(env);
+  try {
+    const { admin, familyId } = await setupInstance(t);
+    return await body({ t, admin, familyId });
+  } finally {
+    await t.close();
+  }
 }
 
 /** Creates an invite into `familyId` as `inviter`, and registers a new person with it. */

@@ -64,3 +64,17 @@ export function collect(channel: Channel, event: string): Queue<any> {
   channel.on(event, (payload: unknown) => queue.push(payload));
   return queue;
 }
+
+/**
+ * A socket of `token`'s joined to the message topic `topic`, its `new_msg` queue, and whether the socket has
+ * closed since (what the fault tests watch while they cut something).
+ */
+export async function watchMessages(url: string, token: string, topic: string) {
+  const socket = await connect(url, token);
+  let closed = false;
+  socket.onClose(() => {
+    closed = true;
+  });
+  const { channel } = await joinChannel(socket, topic);
+  return { socket, channel, inbox: collect(channel, 'new_msg'), closed: () => closed };
+}

@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 /** The compiled server entry point (the global setup builds it). */
 export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -199,4 +200,16 @@ export async function callServer(base: string, method: string, path: string, tok
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** First-run setup over HTTP on the server process at `base`, as Grandma: her id and token, and the family's id. */
+export async function setupOver(base: string, familyName: string): Promise<{ admin: { id: string; token: string }; familyId: string }> {
+  const setup = await callServer(base, 'POST', '/api/v1/setup', undefined, {
+    username: 'grandma',
+    password: 'correct horse',
+    display_name: 'Grandma',
+    family_name: familyName,
+  });
+  expect(setup.status).toBe(201);
+  return { admin: { id: setup.body.data.user.id, token: setup.body.data.token }, familyId: setup.body.data.family.id as string };
 }

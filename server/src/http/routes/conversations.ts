@@ -13,8 +13,8 @@ import type { Deps } from '../../deps.js';
 import { validationFailed } from '../../errors.js';
 import { requireAuth } from '../auth.js';
 import { requireIds } from '../ids.js';
-import { ok } from '../envelope.js';
-import { IdParams, ref, responses } from '../schemas.js';
+import { noContent, ok } from '../envelope.js';
+import { doc, IdParams, ref, responses } from '../schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const MessageBody = Type.String({ description: 'Trimmed, non-empty, at most 8192 bytes of UTF-8 (else 413)' });
@@ -26,9 +26,7 @@ export function conversationRoutes(deps: Deps): FastifyPluginCallbackTypebox {
     app.addHook('preHandler', requireIds({ id: 'conversation', user_id: 'participant', message_id: 'message' }));
 
     app.post('/conversations', {
-      schema: {
-        tags: ['conversations'],
-        summary: 'Create (201) or return the existing (200) conversation',
+      schema: doc('conversations', 'Create (201) or return the existing (200) conversation', {
         description:
           'direct: {participant_id}, one per pair, both must share a family (else 403 no_shared_family). ' +
           'self: the caller\'s notes. group: {family_id, title, participant_ids}, all in the family. ' +
@@ -41,7 +39,7 @@ export function conversationRoutes(deps: Deps): FastifyPluginCallbackTypebox {
           participant_ids: Type.Optional(Type.Array(Uuid, { maxItems: 500 })),
         }),
         response: responses({ 200: ref('Conversation'), 201: ref('Conversation') }, [403, 404]),
-      },
+      }),
     }, async (request, reply) => {
       const body = request.body;
       const userId = request.caller.userId;
@@ -67,61 +65,46 @@ export function conversationRoutes(deps: Deps): FastifyPluginCallbackTypebox {
     });
 
     app.get('/conversations', {
-      schema: {
-        tags: ['conversations'],
-        summary: "The caller's conversations, most recent activity first",
+      schema: doc('conversations', "The caller's conversations, most recent activity first", {
         querystring: Type.Object({ include_hidden: Type.Optional(Type.Boolean({ default: false })) }),
         response: responses({ 200: Type.Array(ref('Conversation')) }),
-      },
+      }),
     }, async (request) => ok(await listConversations(deps, request.caller.userId, request.query.include_hidden ?? false)));
 
     app.get('/conversations/:id', {
-      schema: {
-        tags: ['conversations'],
-        summary: 'One conversation (participants only)',
+      schema: doc('conversations', 'One conversation (participants only)', {
         params: IdParams,
         response: responses({ 200: ref('Conversation') }, [404]),
-      },
+      }),
     }, async (request) => ok(await getConversation(deps.db, request.caller.userId, request.params.id)));
 
     app.patch('/conversations/:id', {
-      schema: {
-        tags: ['conversations'],
-        summary: 'Hide/unhide (per caller) or rename a group (group admins)',
+      schema: doc('conversations', 'Hide/unhide (per caller) or rename a group (group admins)', {
         params: IdParams,
         body: Type.Object({ hidden: Type.Optional(Type.Boolean()), title: Type.Optional(Type.String({ maxLength: 1024 })) }),
         response: responses({ 200: ref('Conversation') }, [403, 404]),
-      },
+      }),
     }, async (request) => ok(await updateConversation(deps, request.caller.userId, request.params.id, request.body)));
 
     app.post('/conversations/:id/participants', {
-      schema: {
-        tags: ['conversations'],
-        summary: 'Add a family member to a group (group admins)',
+      schema: doc('conversations', 'Add a family member to a group (group admins)', {
         params: IdParams,
         body: Type.Object({ user_id: Uuid }),
         response: responses({ 200: ref('Conversation') }, [403, 404]),
-      },
+      }),
     }, async (request) =>
       ok(await addGroupParticipant(deps, request.caller.userId, request.params.id, request.body.user_id)),
     );
 
     app.delete('/conversations/:id/participants/:user_id', {
-      schema: {
-        tags: ['conversations'],
-        summary: 'Remove someone from a group (group admins), or leave it',
+      schema: doc('conversations', 'Remove someone from a group (group admins), or leave it', {
         params: Type.Object({ id: Type.String(), user_id: Type.String() }),
         response: responses({ 204: null }, [403, 404]),
-      },
-    }, async (request, reply) => {
-      await removeGroupParticipant(deps, request.caller.userId, request.params.id, request.params.user_id);
-      return reply.code(204).send();
-    });
+      }),
+    }, (request, reply) => noContent(reply, removeGroupParticipant(deps, request.caller.userId, request.params.id, request.params.user_id)));
 
     app.get('/conversations/:id/messages', {
-      schema: {
-        tags: ['messages'],
-        summary: 'A page of messages, ascending by seq (keyset paging)',
+      schema: doc('messages', 'A page of messages, ascending by seq (keyset paging)', {
         description: 'No cursor: the latest `limit`. after=N: the first `limit` with seq > N. before=N: the last `limit` with seq < N.',
         params: IdParams,
         querystring: Type.Object({
@@ -130,7 +113,7 @@ export function conversationRoutes(deps: Deps): FastifyPluginCallbackTypebox {
           after: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
         }),
         response: responses({ 200: Type.Array(ref('Message')) }, [404]),
-      },
+      }),
     }, async (request) => {
       const { limit = 50, before, after } = request.query;
       const result = await listMessages(deps, request.caller.userId, request.params.id, { limit, before, after });
@@ -138,13 +121,11 @@ export function conversationRoutes(deps: Deps): FastifyPluginCallbackTypebox {
     });
 
     app.post('/conversations/:id/messages', {
-      schema: {
-        tags: ['messages'],
-        summary: 'Send a message (201), or get the original back for a known client_id (200)',
+      schema: doc('messages', 'Send a message (201), or get the original back for a known client_id (200)', {
         params: IdParams,
         body: Type.Object({ body: MessageBody, client_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }),
         response: responses({ 200: ref('Message'), 201: ref('Message') }, [403, 404, 413, 429]),
-      },
+      }),
     }, async (request, reply) => {
       const sent = await sendMessage(deps, request.caller.userId, request.params.id, request.body);
       reply.code(sent.created ? 201 : 200);
@@ -152,37 +133,28 @@ export function conversationRoutes(deps: Deps): FastifyPluginCallbackTypebox {
     });
 
     app.patch('/conversations/:id/messages/:message_id', {
-      schema: {
-        tags: ['messages'],
-        summary: 'Edit your own message',
+      schema: doc('messages', 'Edit your own message', {
         params: Type.Object({ id: Type.String(), message_id: Type.String() }),
         body: Type.Object({ body: MessageBody }),
         response: responses({ 200: ref('Message') }, [403, 404, 409, 413]),
-      },
+      }),
     }, async (request) =>
       ok(await editMessage(deps, request.caller.userId, request.params.id, request.params.message_id, request.body.body)),
     );
 
     app.delete('/conversations/:id/messages/:message_id', {
-      schema: {
-        tags: ['messages'],
-        summary: 'Delete a message (sender, or a group/family admin); it stays as a tombstone',
+      schema: doc('messages', 'Delete a message (sender, or a group/family admin); it stays as a tombstone', {
         params: Type.Object({ id: Type.String(), message_id: Type.String() }),
         response: responses({ 204: null }, [403, 404]),
-      },
-    }, async (request, reply) => {
-      await deleteMessage(deps, request.caller.userId, request.params.id, request.params.message_id);
-      return reply.code(204).send();
-    });
+      }),
+    }, (request, reply) => noContent(reply, deleteMessage(deps, request.caller.userId, request.params.id, request.params.message_id)));
 
     app.post('/conversations/:id/read', {
-      schema: {
-        tags: ['messages'],
-        summary: 'Move the read cursor forward (never backwards; clamped to the latest seq)',
+      schema: doc('messages', 'Move the read cursor forward (never backwards; clamped to the latest seq)', {
         params: IdParams,
         body: Type.Object({ seq: Type.Integer({ minimum: 0, maximum: 2147483647 }) }),
         response: responses({ 200: Type.Object({ seq: Type.Integer() }) }, [404]),
-      },
+      }),
     }, async (request) => ok({ seq: await markRead(deps, request.caller.userId, request.params.id, request.body.seq) }));
     done();
   };

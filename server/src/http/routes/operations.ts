@@ -8,7 +8,7 @@ import type { Bus } from '../../bus/bus.js';
 import type { Database } from '../../db/connect.js';
 import { registry } from '../../telemetry/metrics.js';
 import { ok, sendError } from '../envelope.js';
-import { responses } from '../schemas.js';
+import { doc, responses } from '../schemas.js';
 
 const Health = Type.Object({
   status: Type.String(),
@@ -38,11 +38,9 @@ export function operationRoutes(database: Database, bus: Bus): FastifyPluginCall
     }, () => Promise.resolve(ok({ status: 'ok' })));
 
     app.get('/readyz', {
-      schema: {
-        tags: ['operations'],
-        summary: 'Readiness: 200 only when the database (and the bus) answer',
+      schema: doc('operations', 'Readiness: 200 only when the database (and the bus) answer', {
         response: { ...responses({ 200: Health }, [], false), 503: { ...Type.Ref('Error'), description: 'not ready' } },
-      },
+      }),
     }, async (request, reply) => {
       const check = async (fn: () => Promise<void>) => {
         try {
@@ -64,12 +62,10 @@ export function operationRoutes(database: Database, bus: Bus): FastifyPluginCall
     });
 
     app.get('/metrics', {
-      schema: {
-        tags: ['operations'],
-        summary: 'Prometheus metrics (text format)',
+      schema: doc('operations', 'Prometheus metrics (text format)', {
         produces: ['text/plain'],
         response: { 200: { type: 'string', description: 'Prometheus exposition format' } },
-      },
+      }),
     }, async (_request, reply) => {
       reply.type(registry.contentType);
       return registry.metrics();
