@@ -2,6 +2,7 @@
 // carries the unread total. Production build, real server, fresh PostgreSQL database.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { audit } from '../helpers/audit.js';
 import type { FamilyFixture } from '../helpers/family.js';
 import { conversationLink, startFamily } from '../helpers/family.js';
 
@@ -25,6 +26,7 @@ describe('the conversation list', () => {
     expect(await kid.title()).toBe('Famichat');
     for (const body of ['Who is home?', 'Anyone?']) await family.api('POST', `/conversations/${family.familyConversationId}/messages`, { body }, mumToken);
     await expect.poll(() => kid.title()).toBe('(2) Famichat');
+    await audit(kid, 'list-unread-title');
     await conversationLink(kid, 'The Smiths').click();
     await kid.locator('.row.theirs', { hasText: 'Anyone?' }).waitFor();
     await expect.poll(() => kid.title()).toBe('Famichat');
@@ -49,6 +51,7 @@ describe('the conversation list', () => {
     await family.api('DELETE', `/conversations/${direct.id}/messages/${sent.id}`, undefined, mumToken);
     await preview(kid, 'Mum').getByText('Message deleted').waitFor();
     await preview(mum, 'Kid').getByText('Message deleted').waitFor();
+    await audit(kid, 'list-deleted-preview');
     expect(await kid.getByText('Dinner at').count()).toBe(0);
     expect(family.pageErrors).toEqual([]);
   });
