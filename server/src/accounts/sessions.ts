@@ -81,7 +81,9 @@ export async function login(
 
 /** A password attempt counted by the login limits; report its outcome once the password was checked. */
 export interface PasswordAttempt {
+  /** The password was wrong: one more failure against the account, from any address. */
   failed(): void;
+  /** The password was right: this username and address start afresh. */
   succeeded(): void;
 }
 
