@@ -4192,6 +4192,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Attachment: {
+            duration_ms: number | null;
+            filename: string;
+            height: number | null;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description From the content (magic bytes), never from the name or declared type
+             * @enum {unknown}
+             */
+            kind: "image" | "video" | "audio" | "file";
+            mime_type: string;
+            size_bytes: number;
+            thumbnail_url: string | null;
+            /** @description Relative URL issued to this viewer, valid for at least an hour; no Authorization header needed */
+            url: string;
+            width: number | null;
+        };
         Branding: {
             app_name: string;
             default_theme: string;
@@ -4292,6 +4310,7 @@ export interface components {
             role: "admin" | "member";
         };
         Me: {
+            avatar_url: string | null;
             /**
              * Format: date-time
              * @description ISO 8601 UTC with milliseconds
@@ -4317,6 +4336,7 @@ export interface components {
             user: components["schemas"]["User"];
         };
         Message: {
+            attachments: components["schemas"]["Attachment"][];
             body: string;
             client_id: string | null;
             /** Format: uuid */
@@ -4407,6 +4427,7 @@ export interface components {
             };
         };
         User: {
+            avatar_url: string | null;
             /**
              * Format: date-time
              * @description ISO 8601 UTC with milliseconds

@@ -16,8 +16,11 @@ import type { Config } from './config.js';
 import type { Database } from './db/connect.js';
 import type { Deps } from './deps.js';
 import { createDeps } from './deps.js';
-import { logSafeRequest, registerEnvelope, requestId } from './http/envelope.js';
+import { logSafeRequest, registerEnvelope, registerUrlSigning, requestId } from './http/envelope.js';
 import { registerErrorHandling } from './http/errors.js';
+import { createStorage } from './media/create-storage.js';
+import type { Storage } from './media/storage.js';
+import { loadSigningKey, MediaSigner } from './media/urls.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { credentialRoutes } from './http/routes/credentials.js';
 import { brandingRoutes } from './http/routes/branding.js';
@@ -46,6 +49,8 @@ export interface AppDependencies {
   realtime?: RealtimeOptions;
   /** The web client's build to serve at `/` (default `web/dist`, when built); `false` serves none. */
   webDir?: string | false;
+  /** Where uploads are stored, instead of the one the configuration names (tests pass an S3 store). */
+  storage?: Storage;
 }
 
 type AddFormats = (ajv: Ajv) => Ajv;
@@ -63,7 +68,8 @@ export async function buildApp(
 ): Promise<{ app: FastifyInstance; domain: Deps; realtime: Realtime }> {
   initTracing();
   const { config, database, bus } = deps;
-  const domain: Deps = createDeps(database.db, bus, config);
+  const storage = deps.storage ?? createStorage(config.media);
+  const domain: Deps = createDeps(database.db, bus, config, storage, new MediaSigner(await loadSigningKey(database.db)));
   const app = Fastify({
     ...(deps.logger
       ? { loggerInstance: deps.logger }
@@ -116,6 +122,7 @@ export async function buildApp(
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   registerEnvelope(app);
+  registerUrlSigning(app, domain.media);
   registerErrorHandling(app);
 
   await app.register(helmet, { global: true });

@@ -33,6 +33,37 @@ export interface Config {
   rateLimits: RateLimitConfig;
   realtime: RealtimeConfig;
   branding: BrandingDefaults;
+  media: MediaConfig;
+}
+
+/** Uploads and where their bytes are stored. */
+export interface MediaConfig {
+  /** The media directory (`FAMICHAT_MEDIA_DIR`, default `<data dir>/media`), used unless S3 is configured. */
+  dir: string;
+  /** Largest upload, in bytes (`FAMICHAT_UPLOAD_MAX_BYTES`, default 100 MiB). */
+  uploadMaxBytes: number;
+  /** Bytes one user may keep uploaded (`FAMICHAT_UPLOAD_QUOTA_BYTES`, default 10 GiB). */
+  quotaBytes: number;
+  /** Uploads one user may start per minute (`FAMICHAT_UPLOADS_PER_MINUTE`). */
+  uploadsPerMinute: number;
+  /** Largest image accepted for processing, in pixels (width × height; `FAMICHAT_IMAGE_MAX_PIXELS`); larger: 422. */
+  imageMaxPixels: number;
+  /** S3-compatible object storage (`FAMICHAT_S3_BUCKET` and friends); when absent, the media directory. */
+  s3: S3Config | undefined;
+}
+
+/** An S3-compatible store (AWS S3, MinIO, Garage, R2, ...). */
+export interface S3Config {
+  bucket: string;
+  /** `FAMICHAT_S3_ENDPOINT`, e.g. `http://minio:9000`; absent for AWS itself. */
+  endpoint: string | undefined;
+  region: string;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  /** Path-style URLs (`FAMICHAT_S3_FORCE_PATH_STYLE`, default true: what MinIO and Garage expect). */
+  forcePathStyle: boolean;
+  /** Key prefix inside the bucket (`FAMICHAT_S3_PREFIX`, default `media/`). */
+  prefix: string;
 }
 
 /** WebSocket limits and presence timing. */
@@ -164,6 +195,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       presenceNodeTimeoutMs: int('FAMICHAT_PRESENCE_NODE_TIMEOUT_MS', 15_000, 300, 600_000),
     },
     branding: readBrandingEnv(env, problems),
+    media: {
+      dir: str('FAMICHAT_MEDIA_DIR') ?? `${str('FAMICHAT_DATA_DIR') ?? './data'}/media`,
+      uploadMaxBytes: int('FAMICHAT_UPLOAD_MAX_BYTES', 100 * 1024 * 1024, 1),
+      quotaBytes: int('FAMICHAT_UPLOAD_QUOTA_BYTES', 10 * 1024 * 1024 * 1024, 1),
+      uploadsPerMinute: int('FAMICHAT_UPLOADS_PER_MINUTE', 60, 1),
+      imageMaxPixels: int('FAMICHAT_IMAGE_MAX_PIXELS', 100_000_000, 1),
+      s3: str('FAMICHAT_S3_BUCKET') === undefined
+        ? undefined
+        : {
+            bucket: str('FAMICHAT_S3_BUCKET')!,
+            endpoint: url('FAMICHAT_S3_ENDPOINT', ['http:', 'https:']),
+            region: str('FAMICHAT_S3_REGION') ?? 'us-east-1',
+            accessKeyId: str('FAMICHAT_S3_ACCESS_KEY_ID'),
+            secretAccessKey: str('FAMICHAT_S3_SECRET_ACCESS_KEY'),
+            forcePathStyle: str('FAMICHAT_S3_FORCE_PATH_STYLE') === undefined ? true : bool('FAMICHAT_S3_FORCE_PATH_STYLE'),
+            prefix: str('FAMICHAT_S3_PREFIX') ?? 'media/',
+          },
+    },
   };
   if (config.nodeEnv === 'production') {
     // Production mode: no fallbacks for what an operator must decide (see docs/deployment.md).

@@ -10,6 +10,8 @@ import { SendBatcher } from './chat/send-batch.js';
 import { ShapeCache } from './chat/shape-cache.js';
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
+import type { MediaSigner } from './media/urls.js';
+import type { Storage } from './media/storage.js';
 import { RateLimiter } from './rate-limit.js';
 
 /** The rate limiters of one server process. */
@@ -25,6 +27,8 @@ export interface Limiters {
   resetPerIp: RateLimiter;
   sendBurst: RateLimiter;
   sendPerMinute: RateLimiter;
+  /** Uploads started per user and minute. */
+  uploadsPerMinute: RateLimiter;
 }
 
 /** Dependencies of the domain (accounts, chat, branding). */
@@ -41,10 +45,14 @@ export interface Deps {
   sessions: SessionCache;
   /** This node's cached branding. */
   branding: BrandingCache;
+  /** Where uploads' bytes are stored. */
+  storage: Storage;
+  /** Signs and verifies the viewers' media URLs. */
+  media: MediaSigner;
 }
 
 /** Builds the domain's dependencies and this node's state, once per app. */
-export function createDeps(db: Db, bus: Bus, config: Config): Deps {
+export function createDeps(db: Db, bus: Bus, config: Config, storage: Storage, media: MediaSigner): Deps {
   return {
     db,
     bus,
@@ -54,6 +62,8 @@ export function createDeps(db: Db, bus: Bus, config: Config): Deps {
     shapes: new ShapeCache(),
     sessions: new SessionCache(),
     branding: new BrandingCache(),
+    storage,
+    media,
   };
 }
 
@@ -68,5 +78,6 @@ export function createLimiters(config: Config): Limiters {
     resetPerIp: new RateLimiter({ max: r.registerPerIp, windowMs: r.registerWindowMs }),
     sendBurst: new RateLimiter({ max: r.sendBurst, windowMs: r.sendBurstWindowMs }),
     sendPerMinute: new RateLimiter({ max: r.sendPerMinute, windowMs: 60_000 }),
+    uploadsPerMinute: new RateLimiter({ max: config.media.uploadsPerMinute, windowMs: 60_000 }),
   };
 }

@@ -18,7 +18,13 @@ const FamilyRole = Type.Enum(['admin', 'member']);
 
 /** A user as others see them. */
 export const User = Type.Object(
-  { id: Id, username: Type.String(), display_name: Type.String(), created_at: Time },
+  {
+    id: Id,
+    username: Type.String(),
+    display_name: Type.String(),
+    avatar_url: Nullable(Type.String({ description: "A short-lived URL of the profile picture, issued to the viewer (like an attachment's)" })),
+    created_at: Time,
+  },
   { $id: 'User' },
 );
 
@@ -28,6 +34,7 @@ export const Me = Type.Object(
     id: Id,
     username: Type.String(),
     display_name: Type.String(),
+    avatar_url: Nullable(Type.String()),
     created_at: Time,
     preferences: Type.Object({ theme: Nullable(Type.String()) }),
     is_instance_admin: Type.Boolean(),
@@ -53,6 +60,23 @@ export const FamilyDetail = Type.Object(
   { $id: 'FamilyDetail' },
 );
 
+/** A photo, video, voice message or file: an upload, attached to at most one message. */
+export const Attachment = Type.Object(
+  {
+    id: Id,
+    kind: Type.Enum(['image', 'video', 'audio', 'file'], { description: 'From the content (magic bytes), never from the name or declared type' }),
+    mime_type: Type.String(),
+    filename: Type.String(),
+    size_bytes: Type.Integer({ minimum: 0 }),
+    width: Nullable(Type.Integer({ minimum: 1 })),
+    height: Nullable(Type.Integer({ minimum: 1 })),
+    duration_ms: Nullable(Type.Integer({ minimum: 0 })),
+    url: Type.String({ description: 'Relative URL issued to this viewer, valid for at least an hour; no Authorization header needed' }),
+    thumbnail_url: Nullable(Type.String({ description: 'At most 640 px on the longer side (images; videos when the server has ffmpeg)' })),
+  },
+  { $id: 'Attachment' },
+);
+
 /** A message. */
 export const Message = Type.Object(
   {
@@ -65,6 +89,7 @@ export const Message = Type.Object(
     inserted_at: Time,
     edited_at: Nullable(Time),
     deleted_at: Nullable(Time),
+    attachments: Type.Array(Type.Ref('Attachment')),
   },
   { $id: 'Message' },
 );
@@ -183,7 +208,7 @@ export const Branding = Type.Object(
 );
 
 /** The named objects a `Type.Ref` may point to, so the view types resolve references to them. */
-type Named = { User: typeof User; Member: typeof Member; Message: typeof Message; Theme: typeof Theme };
+type Named = { User: typeof User; Member: typeof Member; Message: typeof Message; Theme: typeof Theme; Attachment: typeof Attachment };
 
 /** A user as other people see them. */
 export type UserView = Static<typeof User>;
@@ -196,7 +221,9 @@ export type MemberView = Static<typeof Member, Named>;
 /** A family with its members and its family conversation. */
 export type FamilyDetailView = Static<typeof FamilyDetail, Named>;
 /** A message as the API shows it. */
-export type MessageView = Static<typeof Message>;
+export type MessageView = Static<typeof Message, Named>;
+/** The API view of an attachment. */
+export type AttachmentView = Static<typeof Attachment>;
 /** A conversation as one participant sees it. */
 export type ConversationView = Static<typeof Conversation, Named>;
 /** A session as listed to its owner. */

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import {
+  bigint,
   boolean,
   check,
   index,
@@ -46,6 +47,8 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     isInstanceAdmin: boolean('is_instance_admin').notNull().default(false),
     theme: text('theme'),
+    /** The profile picture: an image upload of this user's (no foreign key: uploads reference users). */
+    avatarUploadId: uuid('avatar_upload_id'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('users_username_key').on(t.username)],
@@ -179,6 +182,11 @@ export const messages = pgTable(
     insertedAt: ts('inserted_at').notNull().defaultNow(),
     editedAt: ts('edited_at'),
     deletedAt: ts('deleted_at'),
+    /**
+     * What the message carries, as stored when it was sent: `[{id, kind, mime_type, filename, size_bytes,
+     * width, height, duration_ms, has_thumbnail}]` (a page reads no other table; URLs are signed per viewer).
+     */
+    attachments: jsonb('attachments').$type<StoredAttachment[]>().notNull().default([]),
   },
   (t) => [
     uniqueIndex('messages_conversation_seq_key').on(t.conversationId, t.seq),
@@ -187,3 +195,54 @@ export const messages = pgTable(
       .where(sql`${t.clientId} IS NOT NULL`),
   ],
 );
+
+/** An attachment as a message row stores it (see `messages.attachments`). */
+export interface StoredAttachment {
+  id: string;
+  kind: 'image' | 'video' | 'audio' | 'file';
+  mime_type: string;
+  filename: string;
+  size_bytes: number;
+  width: number | null;
+  height: number | null;
+  duration_ms: number | null;
+  has_thumbnail: boolean;
+}
+
+/**
+ * Uploaded files. An upload belongs to its uploader until a message carries it (`message_id`); unattached
+ * uploads that are nobody's avatar are swept after 24 h. The bytes live in the storage under `storage_key`
+ * (and `thumbnail_key`).
+ */
+export const uploads = pgTable(
+  'uploads',
+  {
+    id: uuid('id').primaryKey(),
+    uploaderId: cascading('uploader_id', () => users.id),
+    messageId: uuid('message_id').references(() => messages.id, { onDelete: 'set null' }),
+    kind: text('kind', { enum: ['image', 'video', 'audio', 'file'] }).notNull(),
+    mimeType: text('mime_type').notNull(),
+    filename: text('filename').notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    width: integer('width'),
+    height: integer('height'),
+    durationMs: integer('duration_ms'),
+    storageKey: text('storage_key').notNull(),
+    thumbnailKey: text('thumbnail_key'),
+    /** A strong validator of the stored bytes (quoted, as sent in `ETag`). */
+    etag: text('etag').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    attachedAt: ts('attached_at'),
+  },
+  (t) => [
+    index('uploads_message_idx').on(t.messageId),
+    index('uploads_uploader_idx').on(t.uploaderId, t.createdAt),
+    index('uploads_unattached_idx').on(t.createdAt).where(sql`${t.messageId} IS NULL`),
+  ],
+);
+
+/** Instance-wide generated values (`media_signing_key`, ...), created once and shared by every node. */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

@@ -3,6 +3,7 @@
  * trace id is `meta.trace_id`, duration, and the HTTP latency histogram.
  * @module
  */
+import type { MediaSigner } from '../media/urls.js';
 import { randomUUID } from 'node:crypto';
 import type { Span } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
@@ -158,4 +159,15 @@ export function sendError(
 ): FastifyReply {
   (request.span as Span | null)?.setAttribute('famichat.outcome', error.code);
   return reply.code(status).type('application/json; charset=utf-8').send({ error, meta: metaOf(request) });
+}
+
+/**
+ * The HTTP edge of media URL signing: a JSON reply's unsigned media URLs are signed for the authenticated
+ * caller (see media/urls.ts); a reply to an anonymous request keeps none (they do not resolve).
+ */
+export function registerUrlSigning(app: FastifyInstance, signer: MediaSigner): void {
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    const caller = (request as { caller?: { userId: string } }).caller;
+    done(null, typeof payload === 'string' && caller ? signer.signJson(payload, caller.userId) : payload);
+  });
 }

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Type } from 'typebox';
 import {
+  Attachment,
   Branding,
   Conversation,
   Family,
@@ -65,7 +66,7 @@ export const ErrorEnvelope = Type.Object(
 export const AuthResult = Type.Object({ user: Type.Ref('Me'), token: Type.String(), session_id: Id });
 
 /** Every named schema, registered once with Fastify (for `$ref`) and listed in OpenAPI components. */
-export const SHARED_SCHEMAS = [Meta, ErrorEnvelope, User, Me, Family, Member, FamilyDetail, Message, Conversation, Session, Invite, OpenInvite, InvitePreview, PasswordReset, PasswordResetPreview, Theme, Branding];
+export const SHARED_SCHEMAS = [Meta, ErrorEnvelope, User, Me, Family, Member, FamilyDetail, Attachment, Message, Conversation, Session, Invite, OpenInvite, InvitePreview, PasswordReset, PasswordResetPreview, Theme, Branding];
 
 /**
  * A route's schema with its OpenAPI tag and summary first (what every route has), then the rest: request

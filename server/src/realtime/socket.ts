@@ -136,7 +136,13 @@ export class Connection implements SocketContext {
       this.raw.cork();
       process.nextTick(this.uncork);
     }
-    this.ws.send(text, { binary: false });
+    this.ws.send(this.signed(text), { binary: false });
+  }
+
+  /** A frame with its unsigned media URLs signed for this socket's user (a shared frame is re-encoded only when it has some). */
+  private signed(frame: string | Buffer): string | Buffer {
+    if (typeof frame === 'string') return this.node.deps.media.signJson(frame, this.userId);
+    return frame.includes(MARKER_BYTES) ? this.node.deps.media.signJson(frame.toString('utf8'), this.userId) : frame;
   }
 
   private readonly uncork = (): void => {
@@ -316,3 +322,6 @@ export class Connection implements SocketContext {
     this.onClosed(this);
   }
 }
+
+/** How an unsigned media URL's marker appears in a serialized frame. */
+const MARKER_BYTES = Buffer.from('\\u0001');
