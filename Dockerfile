@@ -37,6 +37,9 @@ RUN npm prune --omit=dev --no-audit --no-fund
 FROM node:${NODE_VERSION}-trixie-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000 FAMICHAT_DATA_DIR=/data
 WORKDIR /app
+# Debian's ffmpeg/ffprobe: video posters and the durations of videos and voice messages (optional elsewhere).
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null && rm -rf /var/lib/apt/lists/* && ffprobe -version | head -1
+# /data holds the media directory (/data/media) unless S3 storage is configured: mount a volume there.
 RUN mkdir -p /data && chown node:node /data
 COPY --from=build /app ./
 USER node
