@@ -30,7 +30,7 @@ const port = (small.t.app.server.address() as AddressInfo).port;
 /** The number of upload rows. */
 async function uploadRows(app: TestApp = t): Promise<number> {
   const result = await app.domain.db.execute(sql`SELECT count(*)::int AS n FROM uploads`);
-  return (result as unknown as { rows: { n: number }[] }).rows[0]!.n;
+  return (result as { rows: { n: number }[] }).rows[0]!.n;
 }
 
 /** Uploads `bytes` as the admin and expects 201; returns the Attachment. */
