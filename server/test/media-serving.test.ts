@@ -220,13 +220,13 @@ describe('who may fetch', () => {
 });
 
 it('checks access with one statement whose plan reads indexes only', async () => {
-  const plan = await t.domain.db.transaction(async (tx) => {
+  const plan: { rows: unknown[] } = await t.domain.db.transaction(async (tx) => {
     // Tables this small would be scanned anyway; forbidding scans shows an index serves every branch.
     await tx.execute(sql`SET LOCAL enable_seqscan = off`);
     const query = canSeeUploadQuery(file.id as string, bob.id);
-    return (await tx.execute(sql`EXPLAIN ${query}`)) as unknown as { rows: Array<{ 'QUERY PLAN': string }> };
+    return (await tx.execute(sql`EXPLAIN ${query}`)) as { rows: unknown[] };
   });
-  const text = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
+  const text = (plan.rows as Array<{ 'QUERY PLAN': string }>).map((row) => row['QUERY PLAN']).join('\n');
   expect(text).not.toMatch(/Seq Scan/);
   expect(text).toMatch(/uploads_pkey/);
 });
