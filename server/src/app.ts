@@ -19,6 +19,7 @@ import { createDeps } from './deps.js';
 import { logSafeRequest, registerEnvelope, registerUrlSigning, requestId } from './http/envelope.js';
 import { registerErrorHandling } from './http/errors.js';
 import { createStorage } from './media/create-storage.js';
+import { startSweeping } from './media/sweep.js';
 import type { Storage } from './media/storage.js';
 import { loadSigningKey, MediaSigner } from './media/urls.js';
 import { accountRoutes } from './http/routes/accounts.js';
@@ -29,6 +30,7 @@ import { watchShapes } from './chat/conversation-shapes.js';
 import { watchRevocations } from './accounts/sessions.js';
 import { conversationRoutes } from './http/routes/conversations.js';
 import { familyRoutes } from './http/routes/families.js';
+import { mediaRoutes } from './http/routes/media.js';
 import { operationRoutes } from './http/routes/operations.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import { registerWeb } from './http/web.js';
@@ -149,14 +151,16 @@ export async function buildApp(
   await app.register(familyRoutes(domain), { prefix: '/api/v1' });
   await app.register(conversationRoutes(domain), { prefix: '/api/v1' });
   await app.register(brandingRoutes(domain), { prefix: '/api/v1' });
+  await app.register(mediaRoutes(domain), { prefix: '/api/v1' });
   const stopWatchingBranding = watchBranding(domain);
   const stopWatchingShapes = watchShapes(domain);
   const stopWatchingRevocations = watchRevocations(domain);
-  app.addHook('onClose', (_instance, done) => {
+  const stopSweeping = startSweeping(domain, app.log);
+  app.addHook('onClose', async () => {
     stopWatchingBranding();
     stopWatchingShapes();
     stopWatchingRevocations();
-    done();
+    await stopSweeping();
   });
   const realtime = await registerRealtime(app, domain, deps.realtime);
   if (deps.webDir !== false) await registerWeb(app, deps.webDir);
