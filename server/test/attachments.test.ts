@@ -15,10 +15,11 @@ import type { Person } from './helpers/fixtures.js';
 import { family, familyConversation, freshFamily, outsider, withInstance } from './helpers/fixtures.js';
 import { connect, joinChannel, push } from './helpers/phoenix.js';
 import { expectSignedFor, stored, upload, uploadRow } from './helpers/attach.js';
+import { fetchMedia } from './helpers/media.js';
 
 const mediaDir = mkdtempSync(join(tmpdir(), 'famichat-attach-'));
 afterAll(() => rmSync(mediaDir, { recursive: true, force: true }));
-const { t, url, admin, conv, members: [bob, carol] } = await family({ members: ['Bob', 'Carol'], env: { FAMICHAT_MEDIA_DIR: mediaDir } });
+const { t, url, admin, conv, members: [bob, carol] } = await family({ members: ['Bob', 'Carol'], env: { FAMICHAT_MEDIA_DIR: mediaDir, FAMICHAT_UPLOADS_PER_MINUTE: '100000' } });
 
 const sockets: Socket[] = [];
 afterEach(() => {
@@ -47,7 +48,7 @@ async function messagesCarrying(uploadId: string) {
 describe('sending attachments over HTTP', () => {
   it('stores a photo and a file with a caption, in the order given, and attaches the uploads', async () => {
     const photo = await upload(t, admin, { kind: 'image', filename: 'beach.jpg' });
-    const pdf = await upload(t, admin, { kind: 'file', filename: 'menu.pdf', mime: 'application/pdf' });
+    const pdf = await upload(t, admin, { kind: 'file', filename: 'menu.pdf' });
     const res = await send(admin, { body: '  Look  ', attachment_ids: [pdf, photo], client_id: 'two-things' });
     expect(res.status).toBe(201);
     const message = res.body.data;
@@ -229,15 +230,22 @@ describe('sending attachments over HTTP', () => {
 });
 
 describe('views of a message with attachments', () => {
-  it('carries the attachments in the history, the conversation and its list, each URL signed for its viewer', async () => {
+  it('carries the attachments in the history, the conversation and its list, each URL signed for its viewer and fetching the bytes', async () => {
     const photo = await upload(t, admin);
     const sent = await send(admin, { attachment_ids: [photo] });
     expect(sent.status).toBe(201);
+    const original = await fetchMedia(t, sent.body.data.attachments[0].url);
+    expect(original.statusCode).toBe(200);
+    expect(original.headers['content-type']).toBe('image/jpeg');
     for (const viewer of [admin, bob]) {
       const page = await latest(viewer);
       expect(page.id).toBe(sent.body.data.id);
       expectSignedFor(page.attachments[0].url, photo, 'original', viewer.id);
       expectSignedFor(page.attachments[0].thumbnail_url, photo, 'thumbnail', viewer.id);
+      const bytes = await fetchMedia(t, page.attachments[0].url);
+      expect(bytes.statusCode).toBe(200);
+      expect(bytes.rawPayload.equals(original.rawPayload)).toBe(true);
+      expect((await fetchMedia(t, page.attachments[0].thumbnail_url)).statusCode).toBe(200);
       const one = await api(viewer).get(`/api/v1/conversations/${conv}`);
       expect(one.body.data.last_message.body).toBe('');
       expectSignedFor(one.body.data.last_message.attachments[0].url, photo, 'original', viewer.id);
@@ -268,6 +276,7 @@ describe('views of a message with attachments', () => {
     const toBob = await bobs.on('new_msg').next((p) => p.message.id === message.id);
     expectSignedFor(toBob.message.attachments[0].url, photo, 'original', bob.id);
     expectSignedFor(toBob.message.attachments[0].thumbnail_url, photo, 'thumbnail', bob.id);
+    for (const got of [toAdmin, toBob]) expect((await fetchMedia(t, got.message.attachments[0].url)).statusCode).toBe(200);
     const update = await bobUser.on('conversation_updated').next((p) => p.conversation.last_message?.id === message.id);
     expectSignedFor(update.conversation.last_message.attachments[0].url, photo, 'original', bob.id);
 
@@ -334,6 +343,9 @@ describe('editing and deleting a message with attachments', () => {
     const pdf = await upload(t, admin, { kind: 'file' });
     const sent = (await send(admin, { body: 'soon gone', attachment_ids: [photo, pdf] })).body.data;
     expect(await stored(t, photo)).toEqual({ original: true, thumbnail: true });
+    const bobsView = (await latest(bob)).attachments;
+    const urls = [...bobsView.map((a: { url: string }) => a.url), bobsView[0].thumbnail_url, ...sent.attachments.map((a: { url: string }) => a.url)];
+    for (const u of urls) expect((await fetchMedia(t, u)).statusCode).toBe(200);
 
     expect((await api(admin).delete(`${messagesPath()}/${sent.id}`)).status).toBe(204);
     const deleted = await watch.on('message_deleted').next((p) => p.message.id === sent.id);
@@ -343,6 +355,7 @@ describe('editing and deleting a message with attachments', () => {
     expect(await uploadRow(t, pdf)).toBeUndefined();
     expect(await stored(t, photo)).toEqual({ original: false, thumbnail: false });
     expect((await stored(t, pdf)).original).toBe(false);
+    for (const u of urls) expect((await fetchMedia(t, u)).statusCode).toBe(404);
     const page = await latest(bob);
     expect(page).toMatchObject({ id: sent.id, body: '', attachments: [] });
     const conversation = await api(bob).get(`/api/v1/conversations/${conv}`);
@@ -383,7 +396,7 @@ describe('on PGlite', () => {
       const nan = { id: setup.body.data.user.id as string, username: 'nan', token, sessionId: '' };
       const familyConv = (await call('GET', `/api/v1/families/${setup.body.data.family.id}`, token)).body.data.conversation_id as string;
       const pglite = { domain } as unknown as typeof t;
-      const photo = await upload(pglite, nan);
+      const photo = await upload(app, nan);
       const [a, b] = await Promise.all([
         call('POST', `/api/v1/conversations/${familyConv}/messages`, token, { body: 'one', attachment_ids: [photo] }),
         call('POST', `/api/v1/conversations/${familyConv}/messages`, token, { body: 'two', attachment_ids: [photo] }),

@@ -10,10 +10,11 @@ import type { Person } from './helpers/fixtures.js';
 import { addMember, family } from './helpers/fixtures.js';
 import { connect, joinChannel } from './helpers/phoenix.js';
 import { expectSignedFor, stored, upload, uploadRow } from './helpers/attach.js';
+import { fetchMedia } from './helpers/media.js';
 
 const mediaDir = mkdtempSync(join(tmpdir(), 'famichat-avatars-'));
 afterAll(() => rmSync(mediaDir, { recursive: true, force: true }));
-const { t, url, admin, familyId, conv, members: [bob] } = await family({ members: ['Bob'], env: { FAMICHAT_MEDIA_DIR: mediaDir } });
+const { t, url, admin, familyId, conv, members: [bob] } = await family({ members: ['Bob'], env: { FAMICHAT_MEDIA_DIR: mediaDir, FAMICHAT_UPLOADS_PER_MINUTE: '100000' } });
 
 const sockets: Socket[] = [];
 afterEach(() => {
@@ -103,6 +104,9 @@ describe('avatar_url in every User view', () => {
     const detail = await api(bob).get(`/api/v1/families/${familyId}`);
     const member = detail.body.data.members.find((m: { user: { id: string } }) => m.user.id === admin.id);
     expectSignedFor(member.user.avatar_url, photo, 'thumbnail', bob.id);
+    const picture = await fetchMedia(t, member.user.avatar_url);
+    expect(picture.statusCode).toBe(200);
+    expect(picture.headers['content-type']).toMatch(/^image\//);
 
     const conversation = await api(bob).get(`/api/v1/conversations/${conv}`);
     const participant = conversation.body.data.participants.find((p: { id: string }) => p.id === admin.id);

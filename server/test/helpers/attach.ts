@@ -1,35 +1,36 @@
-// Uploads for the attachment and avatar tests, and what they look at: stored upload rows and objects.
-import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+// Uploads for the attachment and avatar tests (through the real route), and what they look at: stored upload rows and objects.
+import type { FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { rows } from '../../src/db/connect.js';
 import { storageKey } from '../../src/media/storage.js';
 import type { TestApp } from './app.js';
 import type { Person } from './fixtures.js';
+import { jpeg, uploadFile } from './media.js';
 
-/** What {@link upload} stores. */
+/** What {@link upload} sends: an image (a JPEG of 800 × 600) or a file (a small PDF). */
 export interface UploadOptions {
-  kind?: 'image' | 'video' | 'audio' | 'file';
+  kind?: 'image' | 'file';
   filename?: string;
-  mime?: string;
-  bytes?: Buffer;
 }
 
-/** An upload of `person`'s, with its bytes in the app's storage (an image gets a thumbnail); returns its id. */
-export async function upload(t: TestApp, person: Person, options: UploadOptions = {}): Promise<string> {
-  const id = randomUUID();
+let photo: Promise<Buffer> | undefined;
+/** The bytes {@link upload} sends for `kind`. */
+export async function bytesOf(kind: 'image' | 'file'): Promise<Buffer> {
+  if (kind === 'file') return Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+  photo ??= jpeg({ width: 800, height: 600 });
+  return photo;
+}
+
+/** Uploads an image or a file as `person` through POST /api/v1/uploads; returns the upload's id. */
+export async function upload(t: TestApp | FastifyInstance, person: Person, options: UploadOptions = {}): Promise<string> {
   const kind = options.kind ?? 'image';
-  const bytes = options.bytes ?? Buffer.from(`bytes of ${id}`);
-  const mime = options.mime ?? (kind === 'image' ? 'image/jpeg' : 'application/pdf');
-  const original = storageKey(id, 'original');
-  const thumbnail = kind === 'image' ? storageKey(id, 'thumbnail') : null;
-  await t.domain.storage.put(original, Readable.from([bytes]), mime);
-  if (thumbnail) await t.domain.storage.put(thumbnail, Readable.from([bytes.subarray(0, 8)]), mime);
-  await t.domain.db.execute(sql`INSERT INTO uploads (id, uploader_id, kind, mime_type, filename, size_bytes, width, height, storage_key, thumbnail_key, etag)
-    VALUES (${id}, ${person.id}, ${kind}, ${mime}, ${options.filename ?? `${kind}.bin`}, ${bytes.length},
-            ${kind === 'image' ? 800 : null}, ${kind === 'image' ? 600 : null}, ${original}, ${thumbnail}, ${`"${id}"`})`);
-  return id;
+  const res = await uploadFile(t, person.token, await bytesOf(kind), {
+    type: kind === 'image' ? 'image/jpeg' : 'application/pdf',
+    filename: options.filename ?? (kind === 'image' ? 'photo.jpg' : 'document.pdf'),
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().data.id as string;
 }
 
 /** The stored upload row, or undefined when it is gone. */
