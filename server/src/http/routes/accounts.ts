@@ -3,6 +3,7 @@
  * @module
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { createInvite, listInvites, previewInvite, register, revokeInvite } from '../../accounts/invites.js';
 import { listSessions, login, revokeOtherSessions, revokeSession } from '../../accounts/sessions.js';
@@ -24,6 +25,15 @@ const AuthWithFamily = Type.Object({
   token: Type.String(),
   session_id: Type.String({ format: 'uuid' }),
 });
+
+/**
+ * Makes the new session's user the caller of a request that just logged in, so the reply's media URLs (the
+ * profile picture) are signed for them like any authenticated reply's.
+ */
+export function actingAs<T extends { user: { id: string }; session_id: string }>(request: FastifyRequest, auth: T): T {
+  request.caller = { userId: auth.user.id, sessionId: auth.session_id };
+  return auth;
+}
 
 /** Account routes under `/api/v1`. */
 export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
@@ -52,7 +62,7 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
         body: Type.Object({ username: Type.String({ maxLength: 1024 }), password: Type.String({ maxLength: 1024 }), device_name: Type.Optional(Type.String({ maxLength: 200 })) }),
         response: responses({ 200: AuthResult }, [401, 429], false),
       }),
-    }, async (request) => ok(await login(deps, request.body, request.ip)));
+    }, async (request) => ok(actingAs(request, await login(deps, request.body, request.ip))));
 
     app.post('/auth/register', {
       schema: doc('accounts', "Create an account with an invite; joins the invite's family", {
@@ -84,10 +94,15 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
 
     app.patch('/me', {
       preHandler: auth,
-      schema: doc('accounts', 'Change display name or theme preference', {
+      schema: doc('accounts', 'Change display name, theme preference or profile picture', {
+        description:
+          'avatar_upload_id: one of your image uploads (POST /uploads) becomes your profile picture (User.avatar_url), null removes it; ' +
+          'an unknown, someone else\'s or non-image upload: 422 with details.fields.avatar_upload_id. The previous picture is deleted ' +
+          'unless a message carries it. The members of your families get a conversation_updated of each family conversation.',
         body: Type.Object({
           display_name: Type.Optional(DisplayName),
           preferences: Type.Optional(Type.Object({ theme: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])) })),
+          avatar_upload_id: Type.Optional(Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'An image upload of yours, or null for none' })),
         }),
         response: responses({ 200: ref('Me') }),
       }),
