@@ -7,6 +7,7 @@ import { createLocalBus } from './bus/bus.js';
 import { createRedisBus, throttledPublishErrors } from './bus/redis.js';
 import { ConfigError, loadConfig } from './config.js';
 import { maintainStorage } from './media/create-storage.js';
+import { uploadTempDir } from './media/uploads.js';
 import { openDatabase } from './db/connect.js';
 import { flushTracing } from './telemetry/tracing.js';
 
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   const { app, realtime, domain } = await buildApp({ config, database, bus });
   warn = (details, message) => app.log.warn(details, message);
   // Creates a missing S3 bucket and reclaims what uploads cut short by a crash left, now and every hour.
-  const storageUpkeep = maintainStorage(domain.storage, app.log);
+  const storageUpkeep = maintainStorage(domain.storage, app.log, { tempDir: uploadTempDir(config.media) });
   let closing = false;
   /**
    * Graceful shutdown: say "going away" (1001) to every WebSocket so its client reconnects (to another

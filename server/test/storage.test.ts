@@ -323,19 +323,24 @@ describe('createStorage and its upkeep', () => {
     expect(() => createStorage({ ...config, s3: { ...s3.config(), secretAccessKey: undefined } })).toThrow(/set both, or neither/);
   });
 
-  it('checks the store and reclaims leftovers at start; logs instead of failing when the store is down', async () => {
+  it('checks the store and reclaims leftovers (and stale temporary upload files) at start; logs instead of failing when the store is down', async () => {
     const logged: string[] = [];
     const log = { info: (_d: object, m: string) => logged.push(`info: ${m}`), warn: (_d: object, m: string) => logged.push(`warn: ${m}`) };
-    const local = new DirectoryStorage(mkdtempSync(join(tmpdir(), 'famichat-upkeep-')));
-    const partials = join((local as unknown as { root: string }).root, '.partial');
-    await mkdir(partials, { recursive: true });
-    await writeFile(join(partials, 'old'), 'x');
+    const root = mkdtempSync(join(tmpdir(), 'famichat-upkeep-'));
+    const local = new DirectoryStorage(root);
     const old = new Date(Date.now() - 2 * 3600_000);
-    await utimes(join(partials, 'old'), old, old);
-    const upkeep = maintainStorage(local, log, 60_000);
+    for (const sub of ['.partial', '.uploading']) {
+      await mkdir(join(root, sub), { recursive: true });
+      await writeFile(join(root, sub, 'old'), 'x');
+      await utimes(join(root, sub, 'old'), old, old);
+      await writeFile(join(root, sub, 'fresh'), 'x');
+    }
+    const upkeep = maintainStorage(local, log, { everyMs: 60_000, tempDir: join(root, '.uploading') });
     await upkeep.started;
     upkeep.stop();
     expect(logged).toEqual(['info: reclaimed what unfinished uploads left in the media storage']);
+    expect([...(await readdir(join(root, '.partial'))), ...(await readdir(join(root, '.uploading')))]).toEqual(['fresh', 'fresh']);
+    rmSync(root, { recursive: true, force: true });
 
     const down = s3.newStorage('http://127.0.0.1:9', { connectionTimeoutMs: 300 });
     const downUpkeep = maintainStorage(down, log);

@@ -3,6 +3,8 @@
  * otherwise the media directory. Also the start-up and hourly upkeep of whichever it is.
  * @module
  */
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { MediaConfig } from '../config.js';
 import { ConfigError, s3ConfigProblems } from '../config.js';
 import { DirectoryStorage } from './dir-storage.js';
@@ -35,16 +37,38 @@ export interface StorageLog {
   warn(details: object, message: string): void;
 }
 
+/** What {@link maintainStorage} looks after besides the store. */
+export interface UpkeepOptions {
+  /** How often leftovers are reclaimed after the start (default hourly). */
+  everyMs?: number;
+  /** A local directory of temporary upload files (images being processed) to clear of files an hour old. */
+  tempDir?: string;
+}
+
+/** Removes the files in `dir` not written to for `olderThanMs`; returns how many. */
+async function removeStaleFiles(dir: string, olderThanMs: number): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => null);
+    if (info?.isFile() && Date.now() - info.mtimeMs >= olderThanMs) {
+      await rm(path, { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
+}
+
 /**
  * At start-up: checks the store (creating a missing S3 bucket) and reclaims what crashed writes left,
- * then reclaims again every `everyMs`. Failures are logged, never thrown: the chat works without its
- * media store, and `/readyz` reports it. Returns a function that stops the timer.
+ * then reclaims again every hour. Failures are logged, never thrown: the chat works without its media
+ * store, and `/readyz` reports it. `stop()` ends the timer; `started` resolves once the first round is done.
  */
-export function maintainStorage(storage: Storage, log: StorageLog, everyMs = 3600_000): { stop(): void; started: Promise<void> } {
+export function maintainStorage(storage: Storage, log: StorageLog, options: UpkeepOptions = {}): { stop(): void; started: Promise<void> } {
   const olderThanMs = RECLAIM_AFTER_MS[storage.kind];
   const reclaim = async () => {
     try {
-      const removed = await storage.reclaim(olderThanMs);
+      const removed = (await storage.reclaim(olderThanMs)) + (options.tempDir ? await removeStaleFiles(options.tempDir, RECLAIM_AFTER_MS.directory) : 0);
       if (removed > 0) log.info({ storage: storage.kind, removed }, 'reclaimed what unfinished uploads left in the media storage');
     } catch (error) {
       log.warn({ storage: storage.kind, err: error }, 'could not reclaim unfinished uploads in the media storage');
@@ -59,7 +83,7 @@ export function maintainStorage(storage: Storage, log: StorageLog, everyMs = 360
     }
     await reclaim();
   })();
-  const timer = setInterval(() => void reclaim(), everyMs);
+  const timer = setInterval(() => void reclaim(), options.everyMs ?? 3600_000);
   timer.unref();
   return { stop: () => clearInterval(timer), started };
 }
