@@ -33,7 +33,9 @@ export const RECLAIM_AFTER_MS = { directory: 3600_000, s3: 24 * 3600_000 } as co
 
 /** Logs of {@link maintainStorage}. */
 export interface StorageLog {
+  /** What was reclaimed. */
   info(details: object, message: string): void;
+  /** A store that does not answer, or a reclaim that failed. */
   warn(details: object, message: string): void;
 }
 
@@ -59,12 +61,20 @@ async function removeStaleFiles(dir: string, olderThanMs: number): Promise<numbe
   return removed;
 }
 
+/** The running upkeep of {@link maintainStorage}. */
+export interface StorageUpkeep {
+  /** Ends the hourly timer. */
+  stop(): void;
+  /** Resolves once the start-up round (check, reclaim) is done. */
+  started: Promise<void>;
+}
+
 /**
  * At start-up: checks the store (creating a missing S3 bucket) and reclaims what crashed writes left,
  * then reclaims again every hour. Failures are logged, never thrown: the chat works without its media
  * store, and `/readyz` reports it. `stop()` ends the timer; `started` resolves once the first round is done.
  */
-export function maintainStorage(storage: Storage, log: StorageLog, options: UpkeepOptions = {}): { stop(): void; started: Promise<void> } {
+export function maintainStorage(storage: Storage, log: StorageLog, options: UpkeepOptions = {}): StorageUpkeep {
   const olderThanMs = RECLAIM_AFTER_MS[storage.kind];
   const reclaim = async () => {
     try {
