@@ -8,6 +8,9 @@
 // - `Range: bytes=N-0`: s3rver reads the end with `options.end || Infinity` and serves bytes=0-0 (the first
 //   byte, what players ask for first) whole; such a read gets its range applied here.
 // - MinIO's health endpoints, /minio/health/live and /minio/health/ready (no signature, as in MinIO).
+// Buckets are path-style only: s3rver otherwise takes a host name that is not an IP or localhost (`minio`
+// on a compose network) for a bucket name (CNAME-style virtual hosting), and CreateBucket of `famichat` at
+// http://minio:9000/famichat answers NoSuchBucket.
 // Settings: S3_ADDRESS (0.0.0.0), S3_PORT (9000; 0 = any free port), S3_DIRECTORY (/data), S3_BUCKETS
 // (comma-separated, created at start), S3_EXTRAS=false for plain s3rver; the key pair is MINIO_ROOT_USER /
 // MINIO_ROOT_PASSWORD (s3rver's own S3RVER/S3RVER also works). Prints "S3 server listening on <port>".
@@ -97,6 +100,7 @@ async function main() {
     port: Number(env.S3_PORT || 9000),
     directory,
     silent: true,
+    vhostBuckets: false,
     configureBuckets: buckets,
   });
   if (env.S3_EXTRAS !== 'false') {
