@@ -155,6 +155,8 @@ describe.each(['directory', 's3'])('%s storage', (name) => {
     expect(await bytesOf(await storage.get(key, { start: 1000, end: 4999 }))).toEqual(bytes.subarray(1000, 5000));
     expect(await bytesOf(await storage.get(key, { start: 9999, end: 9999 }))).toEqual(bytes.subarray(9999));
     expect(await storage.get(newKey(), { start: 0, end: 10 })).toBeNull();
+    // A range past the end is empty, as a file read past its end (the fetch route checks ranges first).
+    expect((await bytesOf(await storage.get(key, { start: 20_000, end: 20_010 }))).length).toBe(0);
   });
 
   it('streams a 100 MB body in parts without holding it in memory', { timeout: 90_000 }, async () => {
@@ -301,6 +303,26 @@ describe('S3 storage specifics', () => {
     await expect(storage.reclaim(0)).rejects.toMatchObject(unavailable);
     await expect(storage.check()).rejects.toMatchObject(unavailable);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('directory storage specifics', () => {
+  it('refuses keys that would leave its directory or reach into its partial files', async () => {
+    const storage = subjects.directory!.storage;
+    await expect(storage.put('../escape', Readable.from([Buffer.from('x')]), 'text/plain')).rejects.toThrow('bad storage key');
+    await expect(storage.get('.partial/x')).rejects.toThrow('bad storage key');
+  });
+
+  it('a directory that cannot be made or written (a path under a file) is unavailable, not a crash', async () => {
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'x');
+    const storage = new DirectoryStorage(join(file, 'media'));
+    const unavailable = { name: 'StorageError', reason: 'unavailable' };
+    await expect(storage.check()).rejects.toMatchObject(unavailable);
+    await expect(storage.put(newKey(), Readable.from([Buffer.from('x')]), 'text/plain')).rejects.toMatchObject(unavailable);
+    await expect(storage.stat(newKey())).rejects.toMatchObject(unavailable);
+    await expect(storage.get(newKey())).rejects.toMatchObject(unavailable);
+    expect(await storage.reclaim(0)).toBe(0);
   });
 });
 
