@@ -6,8 +6,7 @@ import { buildApp } from './app.js';
 import { createLocalBus } from './bus/bus.js';
 import { createRedisBus, throttledPublishErrors } from './bus/redis.js';
 import { ConfigError, loadConfig } from './config.js';
-import { maintainStorage } from './media/create-storage.js';
-import { uploadTempDir } from './media/uploads.js';
+import { prepareStorage } from './media/create-storage.js';
 import { openDatabase } from './db/connect.js';
 import { flushTracing } from './telemetry/tracing.js';
 
@@ -34,8 +33,8 @@ async function main(): Promise<void> {
     : createLocalBus();
   const { app, realtime, domain } = await buildApp({ config, database, bus });
   warn = (details, message) => app.log.warn(details, message);
-  // Creates a missing S3 bucket and reclaims what uploads cut short by a crash left, now and every hour.
-  const storageUpkeep = maintainStorage(domain.storage, app.log, { tempDir: uploadTempDir(config.media) });
+  // Creates a missing S3 bucket (in the background: the chat does not wait for its media store).
+  void prepareStorage(domain.storage, app.log);
   let closing = false;
   /**
    * Graceful shutdown: say "going away" (1001) to every WebSocket so its client reconnects (to another
@@ -62,7 +61,6 @@ async function main(): Promise<void> {
     try {
       // Before app.close(): @fastify/websocket's own pre-close hook would close the sockets without a code.
       for (const connection of [...realtime.connections]) connection.close(1001, 'server shutting down');
-      storageUpkeep.stop();
       await app.close();
       clearTimeout(drain);
       await bus.close();

@@ -191,7 +191,8 @@ describe('SIGKILL during a 100 MB upload', () => {
     utimesSync(join(partials, 'stale'), longAgo, longAgo);
 
     server = await start();
-    await server.waitForLog((line) => line.msg === 'reclaimed what unfinished uploads left in the media storage', 'the start-up reclaim');
+    // The media sweep runs at start: the stale partial file goes, the fresh one stays.
+    await server.waitForLog((line) => line.msg === 'media swept' && Number(line.leftovers) >= 1, 'the start-up sweep');
     // No row, and nothing but the fresh partial file (another node of a shared directory could still be writing one).
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();

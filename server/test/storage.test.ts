@@ -11,7 +11,7 @@ import { runInNewContext } from 'node:vm';
 import { CreateMultipartUploadCommand, ListObjectsV2Command, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { createStorage, maintainStorage } from '../src/media/create-storage.js';
+import { createStorage, prepareStorage } from '../src/media/create-storage.js';
 import { DirectoryStorage } from '../src/media/dir-storage.js';
 import { S3Storage } from '../src/media/s3-storage.js';
 import type { Storage } from '../src/media/storage.js';
@@ -345,29 +345,20 @@ describe('createStorage and its upkeep', () => {
     expect(() => createStorage({ ...config, s3: { ...s3.config(), secretAccessKey: undefined } })).toThrow(/set both, or neither/);
   });
 
-  it('checks the store and reclaims leftovers (and stale temporary upload files) at start; logs instead of failing when the store is down', async () => {
+  it('checks the store at start, creating a missing bucket; logs instead of failing when the store is down', async () => {
     const logged: string[] = [];
-    const log = { info: (_d: object, m: string) => logged.push(`info: ${m}`), warn: (_d: object, m: string) => logged.push(`warn: ${m}`) };
-    const root = mkdtempSync(join(tmpdir(), 'famichat-upkeep-'));
-    const local = new DirectoryStorage(root);
-    const old = new Date(Date.now() - 2 * 3600_000);
-    for (const sub of ['.partial', '.uploading']) {
-      await mkdir(join(root, sub), { recursive: true });
-      await writeFile(join(root, sub, 'old'), 'x');
-      await utimes(join(root, sub, 'old'), old, old);
-      await writeFile(join(root, sub, 'fresh'), 'x');
+    const log = { warn: (_d: object, m: string) => logged.push(m) };
+    const fresh = s3.newStorage(undefined, {});
+    const other = new S3Storage({ ...s3.config(), bucket: `prepared-${Date.now()}` }, { maxAttempts: 1 });
+    try {
+      await prepareStorage(other, log);
+      await expect(other.put('a/b/original', Readable.from([Buffer.from('x')]), 'text/plain')).resolves.toEqual({ size: 1 });
+      await prepareStorage(fresh, log);
+      expect(logged).toEqual([]);
+      await prepareStorage(s3.newStorage('http://127.0.0.1:9', { connectionTimeoutMs: 300 }), log);
+      expect(logged).toEqual(['the media storage does not answer: uploads fail until it does']);
+    } finally {
+      other.close();
     }
-    const upkeep = maintainStorage(local, log, { everyMs: 60_000, tempDir: join(root, '.uploading') });
-    await upkeep.started;
-    upkeep.stop();
-    expect(logged).toEqual(['info: reclaimed what unfinished uploads left in the media storage']);
-    expect([...(await readdir(join(root, '.partial'))), ...(await readdir(join(root, '.uploading')))]).toEqual(['fresh', 'fresh']);
-    rmSync(root, { recursive: true, force: true });
-
-    const down = s3.newStorage('http://127.0.0.1:9', { connectionTimeoutMs: 300 });
-    const downUpkeep = maintainStorage(down, log);
-    await downUpkeep.started;
-    downUpkeep.stop();
-    expect(logged.at(-1)).toBe('warn: the media storage does not answer: uploads fail until it does');
   });
 });
