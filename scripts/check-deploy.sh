@@ -5,7 +5,8 @@
 #   docker compose up -d --build --wait; setup, invite, register, a message over HTTP and one over the
 #   WebSocket, /readyz, all through the published port; `docker compose restart` keeps the data; SIGTERM
 #   stops the app cleanly; the scale-out file with two nodes behind its load balancer carries a message
-#   sent through node 1 to a socket on node 2; `down -v`.
+#   sent through node 1 to a socket on node 2, and a file uploaded through node 1 (stored in its MinIO) is
+#   served by node 2 byte for byte; `down -v`.
 # Every step prints its time. When the engine cannot be had, this fails loudly: it never skips.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,7 +71,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/famichat-deploy.XXXXXX")
 # The machine's extra CA certificates reach the image build as a build secret (npm behind a TLS-inspecting proxy).
 export FAMICHAT_CA_BUNDLE="$work/ca-certificates.pem"
 cat /usr/local/share/ca-certificates/*.crt >"$FAMICHAT_CA_BUNDLE" 2>/dev/null || true
-export POSTGRES_PASSWORD="check$RANDOM$RANDOM" FAMICHAT_IMAGE=$image FAMICHAT_PUBLIC_URL=http://localhost
+export POSTGRES_PASSWORD="check$RANDOM$RANDOM" MINIO_ROOT_PASSWORD="check$RANDOM$RANDOM$RANDOM" FAMICHAT_IMAGE=$image FAMICHAT_PUBLIC_URL=http://localhost
 single=(-p "$project" -f docker-compose.yml -f deploy/ci/compose.build.yml)
 scale=(-p "$project" -f docker-compose.scale.yml -f deploy/ci/compose.scale.yml)
 down_all() {
@@ -89,7 +90,7 @@ down_all # what an interrupted earlier run left (its database volume has another
 
 step "base images (local stand-ins where no registry answers)"
 registry_ok=
-for base in node:24-trixie-slim postgres:17-alpine redis:8-alpine caddy:2-alpine; do
+for base in node:24-trixie-slim postgres:17-alpine redis:8-alpine caddy:2-alpine minio/minio:RELEASE.2025-04-22T22-12-26Z; do
   docker image inspect "$base" >/dev/null 2>&1 && continue
   if [ -z "$registry_ok" ] && timeout 20 docker pull -q "$base" >/dev/null 2>&1; then continue; fi
   registry_ok=no
@@ -144,16 +145,17 @@ grep -q '"msg":"shut down cleanly"' <<<"$app_log" || fail "no clean shutdown in 
 say "exit 0 within $took s, 'shut down cleanly' logged"
 docker compose "${single[@]}" down -v >/dev/null 2>&1
 
-step "docker compose -f docker-compose.scale.yml up: two nodes behind the load balancer"
+step "docker compose -f docker-compose.scale.yml up: two nodes behind the load balancer, one MinIO"
 export FAMICHAT_LB_PORT
 FAMICHAT_LB_PORT=$(free_port)
 export FAMICHAT_PUBLIC_URL="http://localhost:$FAMICHAT_LB_PORT"
 docker compose "${scale[@]}" up -d --wait --quiet-pull >"$work/up-scale.log" 2>&1 || fail "docker compose up (scale) failed:\n$(tail -40 "$work/up-scale.log")\n$(docker compose "${scale[@]}" logs --tail 30 2>&1)"
-[ "$(docker compose "${scale[@]}" ps --status running -q | wc -l)" -eq 5 ] || fail "not every service is running:\n$(docker compose "${scale[@]}" logs --tail 30)"
+[ "$(docker compose "${scale[@]}" ps --status running -q | wc -l)" -eq 6 ] || fail "not every service is running:\n$(docker compose "${scale[@]}" logs --tail 30)"
 wait_ready "http://127.0.0.1:$FAMICHAT_LB_PORT"
 node1="http://$(docker compose "${scale[@]}" port famichat-1 4000)"
 node2="http://$(docker compose "${scale[@]}" port famichat-2 4000)"
 node scripts/deploy-smoke.js across "$node1" "$node2"
+node scripts/deploy-media.js "$node1" "$node2"
 docker compose "${scale[@]}" down -v >/dev/null 2>&1
 
 step "done"

@@ -4363,7 +4363,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: 200 only when the database (and the bus) answer */
+        /** Readiness: 200 only when the database (and the bus, and S3 media storage) answer */
         get: {
             parameters: {
                 query?: never;

@@ -145,7 +145,7 @@ export async function buildApp(
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
-  await app.register(operationRoutes(database, bus));
+  await app.register(operationRoutes(database, bus, storage));
   await app.register(accountRoutes(domain), { prefix: '/api/v1' });
   await app.register(credentialRoutes(domain), { prefix: '/api/v1' });
   await app.register(familyRoutes(domain), { prefix: '/api/v1' });

@@ -91,6 +91,19 @@ export interface RateLimitConfig {
   sendPerMinute: number;
 }
 
+/** What is wrong with S3 settings: the bucket's name, or only one of the two keys. */
+export function s3ConfigProblems(s3: S3Config): string[] {
+  const problems: string[] = [];
+  // S3's bucket naming rules (MinIO, Garage and R2 follow them): 3-63 lowercase letters, digits, dots, hyphens.
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s3.bucket)) {
+    problems.push(`FAMICHAT_S3_BUCKET must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens (got "${s3.bucket}")`);
+  }
+  if ((s3.accessKeyId === undefined) !== (s3.secretAccessKey === undefined)) {
+    problems.push('FAMICHAT_S3_ACCESS_KEY_ID and FAMICHAT_S3_SECRET_ACCESS_KEY go together: set both, or neither (to use the AWS default credentials)');
+  }
+  return problems;
+}
+
 /** Thrown by {@link loadConfig} with every problem found, so an operator can fix them all at once. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -214,6 +227,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
     },
   };
+  if (config.media.s3) problems.push(...s3ConfigProblems(config.media.s3));
+  else if (['FAMICHAT_S3_ENDPOINT', 'FAMICHAT_S3_ACCESS_KEY_ID', 'FAMICHAT_S3_SECRET_ACCESS_KEY', 'FAMICHAT_S3_PREFIX'].some((name) => str(name) !== undefined)) {
+    problems.push('FAMICHAT_S3_BUCKET is required when any other FAMICHAT_S3_ setting is set (without it, uploads are stored in FAMICHAT_MEDIA_DIR)');
+  }
   if (config.nodeEnv === 'production') {
     // Production mode: no fallbacks for what an operator must decide (see docs/deployment.md).
     if (env.DATABASE_URL === undefined || env.DATABASE_URL === '') {

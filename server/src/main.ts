@@ -6,6 +6,7 @@ import { buildApp } from './app.js';
 import { createLocalBus } from './bus/bus.js';
 import { createRedisBus, throttledPublishErrors } from './bus/redis.js';
 import { ConfigError, loadConfig } from './config.js';
+import { prepareStorage } from './media/create-storage.js';
 import { openDatabase } from './db/connect.js';
 import { flushTracing } from './telemetry/tracing.js';
 
@@ -30,8 +31,10 @@ async function main(): Promise<void> {
   const bus = config.redisUrl
     ? await createRedisBus(config.redisUrl, { prefix: config.redisPrefix, onError: throttledPublishErrors((details, message) => warn(details, message)) })
     : createLocalBus();
-  const { app, realtime } = await buildApp({ config, database, bus });
+  const { app, realtime, domain } = await buildApp({ config, database, bus });
   warn = (details, message) => app.log.warn(details, message);
+  // Creates a missing S3 bucket (in the background: the chat does not wait for its media store).
+  void prepareStorage(domain.storage, app.log);
   let closing = false;
   /**
    * Graceful shutdown: say "going away" (1001) to every WebSocket so its client reconnects (to another

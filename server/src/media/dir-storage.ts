@@ -8,9 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ByteRange, Storage, StoredObject } from './storage.js';
+import { pipeInto } from './pipe-into.js';
 import { StorageError } from './storage.js';
 
 const PARTIAL = '.partial';
@@ -38,7 +39,15 @@ export class DirectoryStorage implements Storage {
       await mkdir(dirname(partial), { recursive: true });
       await mkdir(dirname(target), { recursive: true });
       const out = createWriteStream(partial, { flags: 'wx' });
-      await pipeline(body, out);
+      try {
+        await pipeInto(body, out);
+      } finally {
+        // The file is complete (or abandoned) only once its descriptor is closed.
+        if (!out.closed) {
+          out.destroy();
+          await once(out, 'close');
+        }
+      }
       const handle = await open(partial, 'r');
       try {
         await handle.sync();
@@ -50,6 +59,8 @@ export class DirectoryStorage implements Storage {
       return { size };
     } catch (error) {
       await unlink(partial).catch(() => undefined);
+      // The body's own failure (the client went away, a size limit was hit) is the caller's error, not the store's.
+      if (body.errored || (body.destroyed && !body.readableEnded)) throw error;
       throw toStorageError(error);
     }
   }

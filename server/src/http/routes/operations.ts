@@ -6,6 +6,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { Type } from 'typebox';
 import type { Bus } from '../../bus/bus.js';
 import type { Database } from '../../db/connect.js';
+import type { Storage } from '../../media/storage.js';
 import { registry } from '../../telemetry/metrics.js';
 import { ok, sendError } from '../envelope.js';
 import { doc, responses } from '../schemas.js';
@@ -30,15 +31,18 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-/** Operations routes at the root. */
-export function operationRoutes(database: Database, bus: Bus): FastifyPluginCallbackTypebox {
+/**
+ * Operations routes at the root. Readiness includes the media storage when it is S3 (a service of its own
+ * that every node needs); a media directory is part of the node itself and never makes it unready.
+ */
+export function operationRoutes(database: Database, bus: Bus, storage?: Storage): FastifyPluginCallbackTypebox {
   return (app, _options, done) => {
     app.get('/healthz', {
       schema: { tags: ['operations'], summary: 'Liveness: 200 while the process runs', response: responses({ 200: Health }, [], false) },
     }, () => Promise.resolve(ok({ status: 'ok' })));
 
     app.get('/readyz', {
-      schema: doc('operations', 'Readiness: 200 only when the database (and the bus) answer', {
+      schema: doc('operations', 'Readiness: 200 only when the database (and the bus, and S3 media storage) answer', {
         response: { ...responses({ 200: Health }, [], false), 503: { ...Type.Ref('Error'), description: 'not ready' } },
       }),
     }, async (request, reply) => {
@@ -50,9 +54,14 @@ export function operationRoutes(database: Database, bus: Bus): FastifyPluginCall
           return 'unavailable';
         }
       };
-      const [db, busStatus] = await Promise.all([check(() => database.ping()), check(() => bus.ping())]);
-      const checks = { database: db, bus: busStatus };
-      if (db === 'ok' && busStatus === 'ok') return ok({ status: 'ok', checks });
+      const s3 = storage?.kind === 's3' ? storage : undefined;
+      const [db, busStatus, storageStatus] = await Promise.all([
+        check(() => database.ping()),
+        check(() => bus.ping()),
+        s3 ? check(() => s3.check()) : Promise.resolve(undefined),
+      ]);
+      const checks: Record<string, string> = { database: db, bus: busStatus, ...(storageStatus ? { storage: storageStatus } : {}) };
+      if (Object.values(checks).every((status) => status === 'ok')) return ok({ status: 'ok', checks });
       reply.header('retry-after', '5');
       return sendError(request, reply, 503, {
         code: 'unavailable',
