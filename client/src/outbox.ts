@@ -32,6 +32,8 @@ export interface OutboxFile {
   attachment?: Attachment;
   /** Why the upload failed: the server's message, for people. */
   error?: string;
+  /** When the file was over the server's upload limit: that limit in bytes (the 413's `details.max_bytes`). */
+  maxBytes?: number;
 }
 
 /** A file to send: its bytes, its name and, for a recording, its length. */
@@ -126,6 +128,7 @@ export class Outbox {
   private readonly uploads = new Map<string, AbortController>();
   /** Retryable upload failures in a row, by client_id (for the backoff). */
   private readonly uploadFailures = new Map<string, number>();
+  private maxBytes: number | undefined;
   private readonly inFlight = new Set<string>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
@@ -143,6 +146,11 @@ export class Outbox {
         /* a corrupt saved outbox is dropped */
       }
     }
+  }
+
+  /** The server's upload limit in bytes, once an upload over it has been refused (until then unknown). */
+  get uploadLimitBytes(): number | undefined {
+    return this.maxBytes;
   }
 
   /** The entries of one conversation (or all), oldest first. */
@@ -181,7 +189,7 @@ export class Outbox {
   retry(clientId: string): void {
     const entry = this.entries.find((e) => e.clientId === clientId);
     if (!entry) return;
-    const files = entry.files?.map((f) => (f.state === 'failed' ? { ...restarted(f), error: undefined } : f));
+    const files = entry.files?.map((f) => (f.state === 'failed' ? { ...restarted(f), error: undefined, maxBytes: undefined } : f));
     this.replace({ ...entry, state: 'sending', error: undefined, ...(files ? { files } : {}) });
     void this.flush(entry.conversationId);
   }
@@ -190,7 +198,7 @@ export class Outbox {
   retryFile(clientId: string, fileId: string): void {
     const entry = this.entries.find((e) => e.clientId === clientId);
     if (!entry?.files) return;
-    const files = entry.files.map((f) => (f.id === fileId ? { ...restarted(f), error: undefined } : f));
+    const files = entry.files.map((f) => (f.id === fileId ? { ...restarted(f), error: undefined, maxBytes: undefined } : f));
     this.replaceFiles(entry, files);
   }
 
@@ -380,7 +388,11 @@ export class Outbox {
         if (code !== 'interrupted') (this.options.setTimer ?? setTimeout)(() => void this.flush(entry.conversationId), retryIn ?? 1000);
         return 'wait';
       }
-      this.updateFile(entry.clientId, file.id, { state: 'failed', sent: 0, error: error instanceof Error ? error.message : 'The upload failed.' });
+      const maxBytes = error instanceof ApiError && error.code === 'payload_too_large' ? Number(error.details?.max_bytes) : NaN;
+      if (Number.isFinite(maxBytes)) this.maxBytes = maxBytes;
+      this.updateFile(entry.clientId, file.id, {
+        state: 'failed', sent: 0, error: error instanceof Error ? error.message : 'The upload failed.', ...(Number.isFinite(maxBytes) ? { maxBytes } : {}),
+      });
       return 'next';
     } finally {
       this.uploads.delete(file.id);

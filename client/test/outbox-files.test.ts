@@ -135,12 +135,15 @@ describe('Outbox with files', () => {
   it("a file the server refuses fails with the server's message; retry uploads it again, remove sends the rest", async () => {
     const server = fakeServer();
     const outbox = new Outbox({ send: server.send, upload: server.upload, newId });
-    server.failUploads((name) => (name === 'big.mov' ? new ApiError('payload_too_large', 413, 'The file is 120 MB; the limit is 100 MB.') : undefined));
+    server.failUploads((name) => (name === 'big.mov' ? new ApiError('payload_too_large', 413, 'The file is 120 MB; the limit is 100 MB.', { max_bytes: 100_000_000 }) : undefined));
+    expect(outbox.uploadLimitBytes).toBeUndefined();
     const entry = outbox.enqueue('c1', 'holiday', [file('a.png'), file('big.mov')]);
     await outbox.idle();
     const failed = outbox.list()[0]!;
     expect(failed).toMatchObject({ state: 'failed', error: 'upload_failed' });
     expect(failed.files?.map((f) => [f.name, f.state, f.error])).toEqual([['a.png', 'uploaded', undefined], ['big.mov', 'failed', 'The file is 120 MB; the limit is 100 MB.']]);
+    expect(failed.files?.[1]?.maxBytes).toBe(100_000_000);
+    expect(outbox.uploadLimitBytes).toBe(100_000_000);
     expect(server.sends).toEqual([]);
 
     outbox.retryFile(entry.clientId, failed.files![1]!.id);

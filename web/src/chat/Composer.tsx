@@ -8,7 +8,7 @@ import { ErrorText } from '../components/ui';
 import { store } from '../state/app';
 import type { PickedFile } from './attach/AttachTray';
 import { AttachTray } from './attach/AttachTray';
-import { batches, isPreviewable } from './attach/format';
+import { batches, formatBytes, isPreviewable } from './attach/format';
 import { PaperclipIcon } from './attach/icons';
 import type { Recording } from './attach/VoiceRecorder';
 import { MicrophoneButton, RecordingBar, useVoiceRecorder } from './attach/VoiceRecorder';
@@ -42,9 +42,17 @@ export function Composer({ conversationId, onTyping, attachRef }: { conversation
   );
   const recorder = useVoiceRecorder(onRecorded);
 
-  const addFiles = useCallback((added: File[]) => {
-    if (added.length === 0) return;
-    setError(undefined);
+  const addFiles = useCallback((picked: File[]) => {
+    if (picked.length === 0) return;
+    // Over the server's limit (known once it refused a file): said now, not after an upload.
+    const limit = store.outbox?.uploadLimitBytes;
+    const tooBig = limit === undefined ? [] : picked.filter((f) => f.size > limit);
+    const added = picked.filter((f) => !tooBig.includes(f));
+    setError(
+      tooBig.length > 0 && limit !== undefined
+        ? tooBig.map((f) => `${f.name} is ${formatBytes(f.size)}; the limit is ${formatBytes(limit)}.`).join(' ')
+        : undefined,
+    );
     setFiles((before) => [
       ...before,
       ...added.map((file) => ({ id: `f${++pickedIds}`, file, ...(isPreviewable(file.type) ? { previewUrl: URL.createObjectURL(file) } : {}) })),

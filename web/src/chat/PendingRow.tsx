@@ -25,7 +25,9 @@ function PendingFile({ entry, file }: { entry: OutboxEntry; file: OutboxFile }) 
       {file.state !== 'failed' ? (
         <progress className="pending-file-progress" max={100} value={percent} aria-label={`Uploading ${file.name}`} />
       ) : (
-        <span className="pending-file-error" role="alert">{file.error ?? 'The upload failed.'}</span>
+        <span className="pending-file-error" role="alert">
+          {file.maxBytes !== undefined ? `The file is ${formatBytes(file.size)}; the limit is ${formatBytes(file.maxBytes)}.` : (file.error ?? 'The upload failed.')}
+        </span>
       )}
       {file.state === 'waiting' || file.state === 'uploading' ? (
         <button type="button" onClick={() => store.outbox?.removeFile(entry.clientId, file.id)} aria-label={`Cancel ${file.name}`}>
