@@ -128,7 +128,6 @@ export function Composer({ conversationId, onTyping, attachRef }: { conversation
         multiple
         hidden
         tabIndex={-1}
-        data-testid="attach-input"
         onChange={(e) => {
           addFiles([...(e.target.files ?? [])]);
           e.target.value = ''; // the same file can be picked again
