@@ -250,4 +250,22 @@ describe('sending files', () => {
     await mum.context().close();
     expect(family.pageErrors).toEqual([]);
   });
+
+  it('a reload during an upload: the files come back from the device, the upload starts over, one message arrives', async () => {
+    const mum = await openChat('desktop');
+    await throttleUploads(mum, 300_000);
+    await fileInput(mum).setInputFiles({ name: 'reloaded.bin', mimeType: 'application/octet-stream', buffer: bytes(2_000_000) });
+    await mum.getByLabel('Message', { exact: true }).fill('Survives a reload');
+    await mum.getByLabel('Message', { exact: true }).press('Enter');
+    await expect.poll(() => pendingFile(mum, 'reloaded.bin').getByRole('progressbar').evaluate((el) => (el as HTMLProgressElement).value), { timeout: 15_000 }).toBeGreaterThan(0);
+    await mum.reload();
+    // The pending message is back with its file (its bytes from IndexedDB), and goes out again.
+    await pendingFile(mum, 'reloaded.bin').waitFor();
+    await mine(mum, 'Survives a reload').waitFor({ timeout: 30_000 });
+    await marker(mum, 'after the reload');
+    const sent = (await messages()).filter((m) => m.body === 'Survives a reload');
+    expect(sent.map((m) => m.attachments.map((a) => [a.filename, a.size_bytes]))).toEqual([[['reloaded.bin', 2_000_000]]]);
+    await mum.context().close();
+    expect(family.pageErrors).toEqual([]);
+  });
 });
