@@ -224,9 +224,7 @@ export function createApi(options: ApiOptions = {}) {
       const fields: SendMessageBody = typeof message === 'string' ? { body: message } : { ...message };
       if (clientId) fields.client_id = clientId;
       if (fields.attachment_ids?.length === 0) delete fields.attachment_ids;
-      // The contract's send body gains `attachment_ids` with the media routes; until the types are regenerated, cast.
-      const body = { ...fields, body: fields.body ?? '' } as { body: string; client_id?: string };
-      return data((init) => client.POST('/api/v1/conversations/{id}/messages', { ...init, ...path({ id: conversationId }), body }));
+      return data((init) => client.POST('/api/v1/conversations/{id}/messages', { ...init, ...path({ id: conversationId }), body: { ...fields, body: fields.body ?? '' } }));
     },
     /**
      * Uploads a file (`POST /api/v1/uploads`) with its type as Content-Type; resolves with the stored attachment,
@@ -236,7 +234,7 @@ export function createApi(options: ApiOptions = {}) {
     uploadFile: (blob: Blob, upload: UploadOptions): Promise<Attachment> => uploadFile(blob, upload),
     /** Sets the caller's profile picture from an image upload's id, or removes it with `null`. */
     setAvatar: (uploadId: string | null): Promise<Me> =>
-      data((init) => client.PATCH('/api/v1/me', { ...init, body: { avatar_upload_id: uploadId } as { display_name?: string } })),
+      data((init) => client.PATCH('/api/v1/me', { ...init, body: { avatar_upload_id: uploadId } })),
     editMessage: (conversationId: string, messageId: string, body: string) =>
       data((init) =>
         client.PATCH('/api/v1/conversations/{id}/messages/{message_id}', { ...init, ...path({ id: conversationId, message_id: messageId }), body: { body } }),
