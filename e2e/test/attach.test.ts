@@ -25,7 +25,7 @@ let mediaDir = '';
 
 beforeAll(async () => {
   mediaDir = mkdtempSync(join(tmpdir(), 'famichat-e2e-media-'));
-  family = await startFamily(['kid'], { FAMICHAT_MEDIA_DIR: mediaDir, FAMICHAT_UPLOAD_MAX_BYTES: String(LIMIT) });
+  family = await startFamily(['kid'], { FAMICHAT_MEDIA_DIR: mediaDir, FAMICHAT_UPLOAD_MAX_BYTES: String(LIMIT), FAMICHAT_UPLOADS_PER_MINUTE: '1000' });
   const direct = await family.api('POST', '/conversations', { type: 'direct', participant_id: family.members.kid?.user.id }, family.members.mum?.token);
   directId = direct.id;
 });
@@ -222,6 +222,27 @@ describe('sending files', () => {
     await mine(mum, 'Lists').waitFor();
     const lists = (await messages()).filter((m) => m.body === 'Lists');
     expect(lists.map((m) => m.attachments.map((a) => a.filename))).toEqual([['shopping.txt', 'chores.txt']]);
+    await mum.context().close();
+    expect(family.pageErrors).toEqual([]);
+  });
+
+  it('sends more than 10 files as several messages, and says so in the tray', async () => {
+    const mum = await openChat('desktop');
+    const files = Array.from({ length: 12 }, (_, i) => ({ name: `photo ${i + 1}.png`, mimeType: 'image/png', buffer: png(24, 24, [i * 20, 100, 150]) }));
+    await fileInput(mum).setInputFiles(files);
+    await expect.poll(() => tray(mum).getByRole('listitem').count()).toBe(12);
+    await mum.getByText('12 files go as 2 messages (at most 10 in each).').waitFor();
+    await mum.getByLabel('Message', { exact: true }).fill('The whole album');
+    await mum.getByRole('button', { name: 'Send' }).click();
+    await mine(mum, 'The whole album').waitFor({ timeout: 30_000 });
+    await marker(mum, 'after the album');
+    const all = await messages();
+    const album = all.findIndex((m) => m.body === 'The whole album');
+    // The caption goes with the first ten; the other two follow in a message of their own, in order.
+    expect(all.slice(album, album + 2).map((m) => [m.body, m.attachments.map((a) => a.filename)])).toEqual([
+      ['The whole album', files.slice(0, 10).map((f) => f.name)],
+      ['', files.slice(10).map((f) => f.name)],
+    ]);
     await mum.context().close();
     expect(family.pageErrors).toEqual([]);
   });

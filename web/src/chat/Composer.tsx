@@ -109,11 +109,11 @@ export function Composer({ conversationId, onTyping, attachRef }: { conversation
       onTyping();
     }
   };
-  // Pasted files (a screenshot, a copied photo) join the tray; pasted text stays text.
+  // Pasted files (a screenshot, a copied photo) join the tray; pasted text stays text (an app may copy both).
   const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
     const pasted = [...e.clipboardData.files];
     if (pasted.length === 0) return;
-    e.preventDefault();
+    if (!e.clipboardData.types.includes('text/plain')) e.preventDefault();
     addFiles(pasted);
   };
   const recording = recorder.phase !== 'idle';
