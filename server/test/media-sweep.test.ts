@@ -1,6 +1,7 @@
 // The media sweep: uploads no message carries are deleted after 24 h (row and objects), unless they are a
 // profile picture; what crashed uploads left behind is reclaimed after an hour; a failing sweep is logged.
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
@@ -77,6 +78,12 @@ describe('sweepMedia', () => {
     expect((await sweepMedia(t.domain)).leftovers).toBe(2);
     expect(filesUnder(dir).filter((f) => f.startsWith('.'))).toEqual(['.partial/running', '.uploading/running'].sort());
   });
+});
+
+it("keeps the pipeline's temporary files beside the media directory, or in the system's temporary directory with S3", () => {
+  expect(uploadTempDir(t.config.media)).toBe(join(dir, '.uploading'));
+  const s3 = { bucket: 'media', endpoint: undefined, region: 'us-east-1', accessKeyId: undefined, secretAccessKey: undefined, forcePathStyle: true, prefix: 'media/' };
+  expect(uploadTempDir({ ...t.config.media, s3 })).toBe(join(tmpdir(), 'famichat-uploading'));
 });
 
 describe('startSweeping', () => {
