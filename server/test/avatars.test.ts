@@ -126,6 +126,13 @@ describe('avatar_url in every User view', () => {
 
     const bobsPicture = await upload(t, bob);
     expect((await setAvatar(bob, bobsPicture)).status).toBe(200);
+    // A password reset logs in too: its reply's picture is signed for the person logging in.
+    const link = await api(admin).post(`/api/v1/families/${familyId}/members/${bob.id}/password-reset`, {});
+    expect(link.status).toBe(201);
+    const reset = await t.as().post('/api/v1/auth/password-reset', { token: link.body.data.token, password: 'correct horse' });
+    expect(reset.status).toBe(200);
+    expectSignedFor(reset.body.data.user.avatar_url, bobsPicture, 'thumbnail', bob.id);
+    bob.token = reset.body.data.token;
     const role = await api(admin).patch(`/api/v1/families/${familyId}/members/${bob.id}`, { role: 'member' });
     expect(role.status).toBe(200);
     expectSignedFor(role.body.data.user.avatar_url, bobsPicture, 'thumbnail', admin.id);
