@@ -47,7 +47,9 @@ export function useVoiceRecorder(onRecorded: (recording: Recording) => void): Vo
   const [elapsedMs, setElapsed] = useState(0);
   const [error, setError] = useState<string>();
   const [holding, setHolding] = useState(false);
-  const live = useRef<{ recorder?: MediaRecorder; stream?: MediaStream; startedAt?: number; at?: Date; abandoned?: boolean; pending?: boolean }>({});
+  const live = useRef<{ recorder?: MediaRecorder; stream?: MediaStream; startedAt?: number; at?: Date; pending?: number }>({});
+  // Each start is numbered: a microphone granted after its recording was cancelled (or replaced) is let go.
+  const starts = useRef(0);
   const recorded = useRef(onRecorded);
   useEffect(() => {
     recorded.current = onRecorded;
@@ -61,11 +63,8 @@ export function useVoiceRecorder(onRecorded: (recording: Recording) => void): Vo
     setHolding(false);
     setPhase('idle');
     setElapsed(0);
-    if (!current.recorder) {
-      // Still asking for the microphone: whatever comes is dropped.
-      if (current.pending) live.current = { abandoned: true };
-      return;
-    }
+    // Still asking for the microphone: whatever comes is dropped (live.current no longer names that start).
+    if (!current.recorder) return;
     const { recorder, stream, startedAt = performance.now(), at = new Date() } = current;
     const durationMs = Math.round(performance.now() - startedAt);
     const chunks: Blob[] = [];
@@ -90,13 +89,13 @@ export function useVoiceRecorder(onRecorded: (recording: Recording) => void): Vo
       setError(microphoneError('Unsupported'));
       return;
     }
-    live.current = { pending: true };
+    const attempt = ++starts.current;
+    live.current = { pending: attempt };
     setPhase('starting');
     navigator.mediaDevices
       .getUserMedia({ audio: true })
       .then((stream) => {
-        if (live.current.abandoned || !live.current.pending) {
-          live.current = {};
+        if (live.current.pending !== attempt) {
           stopTracks(stream);
           return;
         }
@@ -108,6 +107,7 @@ export function useVoiceRecorder(onRecorded: (recording: Recording) => void): Vo
         setPhase('recording');
       })
       .catch((e: unknown) => {
+        if (live.current.pending !== attempt) return;
         live.current = {};
         setPhase('idle');
         setHolding(false);
