@@ -11,7 +11,11 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+      // A fake microphone (a beep) that needs no permission prompt: the voice message tests record with it.
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+    ],
   });
 }
 

@@ -2,7 +2,8 @@
 // who is typing, and the composer. The data lives in useConversationMessages; the parts in web/src/chat/.
 import type { Conversation, OutboxEntry, User } from '@famichat/client';
 import { ApiError } from '@famichat/client';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { DropOverlay, useDropZone } from '../chat/attach/DropZone';
 import { ChatHeader } from '../chat/ChatHeader';
 import { GroupDetails } from '../chat/GroupDetails';
 import { Composer } from '../chat/Composer';
@@ -58,6 +59,9 @@ function Chat({ conversation, me, pending, connected, online }: { conversation: 
   const seenNames = useMemo(() => (seen ? { messageId: seen.messageId, names: seen.userIds.map((uid) => names.get(uid) ?? 'Someone') } : undefined), [seen, names]);
   const other = conversation.type === 'direct' ? conversation.participants.find((p) => p.id !== me.id) : undefined;
   const typingNames = chat.typingIds.map((uid) => names.get(uid) ?? 'Someone');
+  // Files dropped anywhere on the chat go to the composer's tray.
+  const attachRef = useRef<(files: File[]) => void>(undefined);
+  const drop = useDropZone((files) => attachRef.current?.(files));
   const subtitle = other
     ? online.includes(other.id) ? 'online' : 'offline'
     : conversation.type === 'self'
@@ -65,7 +69,8 @@ function Chat({ conversation, me, pending, connected, online }: { conversation: 
       : `${conversation.participants.length} members`;
 
   return (
-    <section className="chat" aria-label={`Conversation: ${conversation.title}`}>
+    <section className="chat" aria-label={`Conversation: ${conversation.title}`} {...drop.handlers}>
+      <DropOverlay over={drop.over} />
       <ChatHeader title={conversation.title} subtitle={subtitle} {...(conversation.type === 'group' ? { onOpenDetails: () => setDetails(true) } : {})} />
       {details ? <GroupDetails conversation={conversation} me={me} onClose={() => setDetails(false)} /> : null}
       {chat.unavailable ? <OfflineNote /> : null}
@@ -88,7 +93,7 @@ function Chat({ conversation, me, pending, connected, online }: { conversation: 
         {typingNames.length > 0 ? `${typingNames.join(', ')} ${typingNames.length === 1 ? 'is' : 'are'} typing…` : ''}
       </div>
       <ErrorText message={chat.error} />
-      <Composer conversationId={conversation.id} onTyping={chat.sendTyping} />
+      <Composer conversationId={conversation.id} onTyping={chat.sendTyping} attachRef={attachRef} />
     </section>
   );
 }

@@ -12,7 +12,8 @@ import type {
   OutboxEntry,
   SendResult,
 } from '@famichat/client';
-import { ApiError, Outbox, RealtimeClient, createApi } from '@famichat/client';
+import { ApiError, Outbox, RealtimeClient, attachmentIds, createApi } from '@famichat/client';
+import { clearOutboxFiles, outboxFiles } from '../chat/attach/file-store';
 import type { Notice } from '../chat/notices';
 import type { Channel } from 'phoenix';
 import { useSyncExternalStore } from 'react';
@@ -87,6 +88,8 @@ export class AppStore {
     const networkChanged = () => {
       this.set({ networkUp: navigator.onLine });
       this.realtime?.setNetwork(navigator.onLine);
+      // An upload on a dead connection may hang for minutes: it starts over once the network is back.
+      if (!navigator.onLine) this.outbox?.interrupt();
     };
     window.addEventListener('online', networkChanged);
     window.addEventListener('offline', networkChanged);
@@ -200,6 +203,9 @@ export class AppStore {
       onSent: (_entry, message) => this.sentListeners.forEach((l) => l(message)),
       storage: localStorage,
       storageKey: `famichat.outbox.${me.id}`,
+      upload: (blob, options) => this.api.uploadFile(blob, options),
+      files: outboxFiles,
+      canUpload: () => this.state.status === 'open',
     });
     this.set({ outbox: this.outbox.list() });
     realtime.onStatus((status) => {
@@ -268,10 +274,11 @@ export class AppStore {
   /** Sends one outbox entry: over the conversation's channel when joined, else over HTTP when online. */
   private async sendEntry(entry: OutboxEntry): Promise<SendResult> {
     const channel = this.channels.get(entry.conversationId);
-    if (channel?.isJoined()) return channel.send(entry.body, entry.clientId);
+    const attachments = attachmentIds(entry);
+    if (channel?.isJoined()) return channel.send(entry.body, entry.clientId, attachments);
     if (this.state.status !== 'open') return { ok: false, retryable: true, reason: 'offline' };
     try {
-      return { ok: true, message: await this.api.sendMessage(entry.conversationId, entry.body, entry.clientId) };
+      return { ok: true, message: await this.api.sendMessage(entry.conversationId, { body: entry.body, attachment_ids: attachments }, entry.clientId) };
     } catch (error) {
       if (error instanceof ApiError) {
         const retryable = ['network', 'rate_limited', 'unavailable', 'internal'].includes(error.code);
@@ -351,6 +358,8 @@ export class AppStore {
     this.persistTimer = undefined;
     // Nothing of this session stays readable on the device.
     void clearCache();
+    void clearOutboxFiles();
+    this.outbox?.interrupt();
     this.realtime?.disconnect();
     this.realtime = undefined;
     this.outbox = undefined;
