@@ -8,7 +8,7 @@ import { timelineRows } from '../src/chat/rows';
 const at = (day: number, hour: number) => new Date(2026, 10, day, hour).toISOString();
 const msg = (seq: number, extra: Partial<Message> = {}): Message => ({
   id: `id-${seq}`, conversation_id: 'c1', seq, sender_id: 'bob', body: `message ${seq}`, client_id: null,
-  inserted_at: at(25, 9), edited_at: null, deleted_at: null, ...extra,
+  inserted_at: at(25, 9), edited_at: null, deleted_at: null, attachments: [], ...extra,
 });
 const pending = (clientId: string, createdAt: string): OutboxEntry => ({ clientId, conversationId: 'c1', body: 'hi', createdAt, state: 'sending', attempts: 0 });
 

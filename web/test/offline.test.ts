@@ -6,7 +6,7 @@ import { timelineRows } from '../src/chat/rows';
 import { CHAT_PAGE, MAX_CHATS, chatsToEvict, pageToKeep } from '../src/state/offline-cache';
 
 const message = (seq: number, at = `2026-11-25T06:${String(seq).padStart(2, '0')}:00.000Z`): Message => ({
-  id: `m${seq}`, conversation_id: 'c', seq, sender_id: 'mum', body: `body ${seq}`, client_id: null, inserted_at: at, edited_at: null, deleted_at: null,
+  id: `m${seq}`, conversation_id: 'c', seq, sender_id: 'mum', body: `body ${seq}`, client_id: null, inserted_at: at, edited_at: null, deleted_at: null, attachments: [],
 });
 
 describe('offline cache', () => {

@@ -5,7 +5,7 @@ import { unreadTitle, unreadTotal, withMessageChange } from '../src/state/logic'
 
 const message = (seq: number, extra: Partial<Message> = {}): Message => ({
   id: `m${seq}`, conversation_id: 'a', seq, sender_id: 'mum', body: `body ${seq}`, client_id: null,
-  inserted_at: '2026-11-25T06:00:00.000Z', edited_at: null, deleted_at: null, ...extra,
+  inserted_at: '2026-11-25T06:00:00.000Z', edited_at: null, deleted_at: null, attachments: [], ...extra,
 });
 const conv = (id: string, extra: Partial<Conversation> = {}): Conversation => ({
   id, type: 'group', title: id, family_id: null, participants: [], latest_message_seq: 2, last_message: message(2, { conversation_id: id }),
