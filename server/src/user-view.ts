@@ -7,7 +7,7 @@ import type { UserView } from './contract/objects.js';
 import { unsignedUrl } from './media/urls.js';
 
 /** The public view of a user row (`avatar_upload_id`: the profile picture's upload, when set). */
-export function toUser(row: { id: string; username: string; display_name: string; created_at: Date; avatar_upload_id?: string | null }): UserView {
+export function toUser(row: { id: string; username: string; display_name: string; created_at: Date; avatar_upload_id: string | null }): UserView {
   return {
     id: row.id,
     username: row.username,

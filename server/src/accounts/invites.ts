@@ -59,10 +59,11 @@ export async function listInvites(deps: Deps, userId: string, familyId: string):
     username: string;
     display_name: string;
     user_created_at: Date;
+    avatar_upload_id: string | null;
   }>(
     deps.db,
     sql`SELECT i.id, i.role, i.created_at, i.expires_at,
-               u.id AS user_id, u.username, u.display_name, u.created_at AS user_created_at
+               u.id AS user_id, u.username, u.display_name, u.created_at AS user_created_at, u.avatar_upload_id
         FROM invites i JOIN memberships m ON m.family_id = i.family_id AND m.user_id = i.created_by
         JOIN users u ON u.id = i.created_by
         WHERE i.family_id = ${familyId} AND ${OPEN}
@@ -71,7 +72,7 @@ export async function listInvites(deps: Deps, userId: string, familyId: string):
   return list.map((r) => ({
     id: r.id,
     role: r.role,
-    created_by: toUser({ id: r.user_id, username: r.username, display_name: r.display_name, created_at: r.user_created_at }),
+    created_by: toUser({ id: r.user_id, username: r.username, display_name: r.display_name, created_at: r.user_created_at, avatar_upload_id: r.avatar_upload_id }),
     created_at: new Date(r.created_at).toISOString(),
     expires_at: new Date(r.expires_at).toISOString(),
   }));

@@ -5,7 +5,10 @@
 import { sql } from 'drizzle-orm';
 import { themeExists } from '../branding/branding.js';
 import { forgetShapes } from '../chat/conversation-shapes.js';
-import { firstRow } from '../db/connect.js';
+import type { RemovedKeys } from '../chat/attachments.js';
+import { removeStoredObjects } from '../chat/attachments.js';
+import { announce } from '../chat/conversation-updates.js';
+import { firstRow, rows } from '../db/connect.js';
 import type { Deps } from '../deps.js';
 import { notFound, validationFailed } from '../errors.js';
 import { toUser } from '../user-view.js';
@@ -19,10 +22,11 @@ export interface UserRow {
   created_at: Date;
   theme: string | null;
   is_instance_admin: boolean;
+  avatar_upload_id: string | null;
 }
 
 /** Columns selected for a {@link UserRow}. */
-export const USER_COLUMNS = sql`u.id, u.username, u.display_name, u.created_at, u.theme, u.is_instance_admin`;
+export const USER_COLUMNS = sql`u.id, u.username, u.display_name, u.created_at, u.theme, u.is_instance_admin, u.avatar_upload_id`;
 
 /**
  * The private view of a user row. A theme preference whose theme is gone (the admin removed it, or the
@@ -81,11 +85,13 @@ export async function getMe(deps: Deps, userId: string): Promise<MeView> {
 export interface MeUpdate {
   display_name?: string;
   preferences?: { theme?: string | null };
+  /** The profile picture: one of the caller's image uploads, or null for none. */
+  avatar_upload_id?: string | null;
 }
 
 /**
- * Updates the caller's display name and/or theme preference.
- * @throws {AppError} `validation_failed` for a bad display name or an unknown theme.
+ * Updates the caller's display name, theme preference and/or profile picture.
+ * @throws {AppError} `validation_failed` for a bad display name, an unknown theme, or an avatar that is not an image upload of the caller's.
  */
 export async function updateMe(deps: Deps, userId: string, update: MeUpdate): Promise<MeView> {
   const fields: Record<string, string> = {};
@@ -96,6 +102,7 @@ export async function updateMe(deps: Deps, userId: string, update: MeUpdate): Pr
     fields['preferences.theme'] = 'is not a known theme';
   }
   if (Object.keys(fields).length > 0) throw validationFailed(fields);
+  if (update.avatar_upload_id !== undefined) await setAvatar(deps, userId, update.avatar_upload_id);
   const row = await firstRow<UserRow>(
     deps.db,
     sql`UPDATE users u SET
@@ -107,4 +114,43 @@ export async function updateMe(deps: Deps, userId: string, update: MeUpdate): Pr
   // Conversation updates carry participants' names: every node re-reads them.
   if (displayName !== undefined) await forgetShapes(deps);
   return toMe(deps, row);
+}
+
+/**
+ * Sets (or, with null, clears) the caller's profile picture. The previous picture's upload is deleted, row and
+ * stored objects, unless a message carries it. Everyone who can see the caller is told through the caller's family
+ * conversations (a `conversation_updated` each, whose participants carry the new `avatar_url`), and every node
+ * forgets its cached participant profiles, so later conversation updates carry the new picture too.
+ * @throws {AppError} `validation_failed` (`avatar_upload_id`) for an upload that is unknown, someone else's, or not an image.
+ */
+async function setAvatar(deps: Deps, userId: string, uploadId: string | null): Promise<void> {
+  const outcome = await deps.db.transaction(async (tx) => {
+    // The user row lock orders concurrent changes of one's picture: each sees the picture the previous one set.
+    const current = await firstRow<{ avatar_upload_id: string | null }>(tx, sql`SELECT avatar_upload_id FROM users WHERE id = ${userId} FOR UPDATE`);
+    if (!current) throw notFound('user');
+    if (uploadId !== null) {
+      const upload = await firstRow<{ kind: string }>(
+        tx,
+        sql`SELECT kind FROM uploads WHERE id = ${uploadId} AND uploader_id = ${userId} FOR SHARE`,
+      );
+      if (!upload) throw validationFailed({ avatar_upload_id: 'is not an upload of yours' }, 'The profile picture does not exist.');
+      if (upload.kind !== 'image') throw validationFailed({ avatar_upload_id: `must be an image upload (this one is a ${upload.kind})` }, 'A profile picture must be an image.');
+    }
+    const previous = current.avatar_upload_id;
+    if (previous === uploadId) return { changed: false, removed: [] };
+    await tx.execute(sql`UPDATE users SET avatar_upload_id = ${uploadId} WHERE id = ${userId}`);
+    const removed = previous === null ? [] : await rows<{ storage_key: string; thumbnail_key: string | null }>(
+      tx,
+      sql`DELETE FROM uploads WHERE id = ${previous} AND message_id IS NULL RETURNING storage_key, thumbnail_key`,
+    );
+    return { changed: true, removed };
+  });
+  if (!outcome.changed) return;
+  await removeStoredObjects(deps.storage, outcome.removed.map((r): RemovedKeys => [r.storage_key, r.thumbnail_key]));
+  await forgetShapes(deps);
+  const familyConversations = await rows<{ id: string }>(
+    deps.db,
+    sql`SELECT c.id FROM memberships m JOIN conversations c ON c.family_id = m.family_id AND c.type = 'family' WHERE m.user_id = ${userId}`,
+  );
+  for (const conversation of familyConversations) await announce(deps, { change: 'updated', conversationId: conversation.id });
 }

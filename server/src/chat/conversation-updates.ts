@@ -49,7 +49,7 @@ function viewersSql(conversationId: string | SQL): SQL {
 
 /** The columns of a conversation's shape (see {@link ConversationShape}), read from `conversations c`. */
 const SHAPE_COLUMNS = sql`c.type, c.title, c.family_id, (SELECT name FROM families WHERE id = c.family_id) AS family_name,
-  c.created_at, (SELECT json_agg(json_build_array(u.id, u.username, u.display_name, u.created_at) ORDER BY p.joined_at, u.id)
+  c.created_at, (SELECT json_agg(json_build_array(u.id, u.username, u.display_name, u.created_at, u.avatar_upload_id) ORDER BY p.joined_at, u.id)
     FROM participants p JOIN users u ON u.id = p.user_id WHERE p.conversation_id = c.id) AS people`;
 
 interface ShapeRow {
@@ -58,7 +58,7 @@ interface ShapeRow {
   family_id: string | null;
   family_name: string | null;
   created_at: string;
-  people: [id: string, username: string, display_name: string, created_at: string][] | null;
+  people: [id: string, username: string, display_name: string, created_at: string, avatar_upload_id: string | null][] | null;
 }
 
 function toShape(row: ShapeRow): ConversationShape {
@@ -68,7 +68,9 @@ function toShape(row: ShapeRow): ConversationShape {
     family_id: row.family_id,
     family_name: row.family_name,
     created_at: new Date(row.created_at).toISOString(),
-    participants: (row.people ?? []).map(([id, username, display_name, created]) => toUser({ id, username, display_name, created_at: new Date(created) })),
+    participants: (row.people ?? []).map(([id, username, display_name, created, avatar_upload_id]) =>
+      toUser({ id, username, display_name, created_at: new Date(created), avatar_upload_id }),
+    ),
   };
 }
 

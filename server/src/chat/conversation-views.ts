@@ -55,9 +55,17 @@ async function toViews(
   if (list.length === 0) return [];
   const ids = `{${list.map((c) => c.id).join(',')}}`;
   // The participants' cursors come with their profiles: read_up_to costs no extra query.
-  const people = await rows<{ conversation_id: string; id: string; username: string; display_name: string; created_at: Date; last_read_seq: number }>(
+  const people = await rows<{
+    conversation_id: string;
+    id: string;
+    username: string;
+    display_name: string;
+    created_at: Date;
+    avatar_upload_id: string | null;
+    last_read_seq: number;
+  }>(
     ex,
-    sql`SELECT p.conversation_id, u.id, u.username, u.display_name, u.created_at, p.last_read_seq
+    sql`SELECT p.conversation_id, u.id, u.username, u.display_name, u.created_at, u.avatar_upload_id, p.last_read_seq
         FROM participants p JOIN users u ON u.id = p.user_id
         WHERE p.conversation_id = ANY(${ids}::uuid[]) ORDER BY p.joined_at, u.id`,
   );

@@ -20,6 +20,20 @@ import type { FamilyDetailView, FamilyView, MemberView } from '../contract/objec
 /** Roles in a family. */
 export type FamilyRole = 'admin' | 'member';
 
+/** The columns of a user that {@link toUser} shows. */
+interface PublicUserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  created_at: Date;
+  avatar_upload_id: string | null;
+}
+
+/** A member's user columns with their membership. */
+type MemberRow = PublicUserRow & { role: FamilyRole; joined_at: Date };
+
+/** The columns of a {@link MemberRow}, from `memberships m JOIN users u`. */
+const MEMBER_COLUMNS = sql`u.id, u.username, u.display_name, u.created_at, u.avatar_upload_id, m.role, m.joined_at`;
 
 /**
  * Checks a family name: 1-64 characters after trimming.
@@ -87,9 +101,9 @@ export async function getFamily(deps: Deps, userId: string, familyId: string): P
         JOIN conversations c ON c.family_id = f.id AND c.type = 'family' WHERE f.id = ${familyId}`,
   );
   if (!family) throw notFound('family');
-  const members = await rows<{ id: string; username: string; display_name: string; created_at: Date; role: FamilyRole; joined_at: Date }>(
+  const members = await rows<MemberRow>(
     deps.db,
-    sql`SELECT u.id, u.username, u.display_name, u.created_at, m.role, m.joined_at
+    sql`SELECT ${MEMBER_COLUMNS}
         FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.family_id = ${familyId}
         ORDER BY m.joined_at, u.id`,
   );
@@ -113,9 +127,9 @@ export async function insertMember(ex: Executor, familyId: string, userId: strin
 
 /** Publishes what follows a new member joining: the member_joined event and the updated family conversation. */
 export async function announceMemberJoined(deps: Deps, familyId: string, userId: string): Promise<void> {
-  const user = await firstRow<{ id: string; username: string; display_name: string; created_at: Date }>(
+  const user = await firstRow<PublicUserRow>(
     deps.db,
-    sql`SELECT id, username, display_name, created_at FROM users WHERE id = ${userId}`,
+    sql`SELECT id, username, display_name, created_at, avatar_upload_id FROM users WHERE id = ${userId}`,
   );
   await publish(deps.bus, { topic: familyTopic(familyId), event: 'member_joined', payload: { user: toUser(user!) } });
   const conversation = await firstRow<{ id: string }>(
@@ -168,9 +182,9 @@ export async function setMemberRole(
     await tx.execute(sql`UPDATE memberships SET role = ${role} WHERE family_id = ${familyId} AND user_id = ${targetId}`);
     if (role === 'member') await withdrawInvitesOf(tx, familyId, targetId);
   });
-  const member = await firstRow<{ id: string; username: string; display_name: string; created_at: Date; role: FamilyRole; joined_at: Date }>(
+  const member = await firstRow<MemberRow>(
     deps.db,
-    sql`SELECT u.id, u.username, u.display_name, u.created_at, m.role, m.joined_at
+    sql`SELECT ${MEMBER_COLUMNS}
         FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.family_id = ${familyId} AND m.user_id = ${targetId}`,
   );
   return { user: toUser(member!), role: member!.role, joined_at: new Date(member!.joined_at).toISOString() };
@@ -198,9 +212,9 @@ export async function removeMember(deps: Deps, callerId: string, familyId: strin
     for (const r of removed) if (r.type === 'group') await ensureGroupAdmin(tx, r.conversation_id);
     return removed;
   });
-  const user = await firstRow<{ id: string; username: string; display_name: string; created_at: Date }>(
+  const user = await firstRow<PublicUserRow>(
     deps.db,
-    sql`SELECT id, username, display_name, created_at FROM users WHERE id = ${targetId}`,
+    sql`SELECT id, username, display_name, created_at, avatar_upload_id FROM users WHERE id = ${targetId}`,
   );
   await publish(deps.bus, { topic: ACCESS_REVOKED_TOPIC, event: 'family_access_revoked', payload: { user_id: targetId, family_id: familyId } });
   if (user) await publish(deps.bus, { topic: familyTopic(familyId), event: 'member_left', payload: { user: toUser(user) } });

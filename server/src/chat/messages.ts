@@ -20,18 +20,20 @@ import { MESSAGE_COLUMNS as COLUMNS, toMessage } from './message-view.js';
 import type { ReadRow } from './conversation-updates.js';
 import { announce, READ_ROW_COLUMNS } from './conversation-updates.js';
 import { messageTopic } from './topics.js';
+import type { RemovedKeys } from './attachments.js';
+import { checkAttachmentIds, explainRefusedAttachments, removeStoredObjects, storeAttachedSend } from './attachments.js';
 import type { MessageView } from '../contract/objects.js';
 
 /** The largest message body, in UTF-8 bytes. */
 export const MAX_BODY_BYTES = 8192;
 
 /**
- * Trims and checks a message body.
+ * Trims and checks a message body; with `allowEmpty` (a message that carries attachments), it may be empty.
  * @throws {AppError} `validation_failed` when empty, `payload_too_large` over {@link MAX_BODY_BYTES}.
  */
-export function checkBody(body: string): string {
+export function checkBody(body: string, allowEmpty = false): string {
   const trimmed = body.trim();
-  if (trimmed.length === 0) throw validationFailed({ body: 'must not be empty' }, 'The message is empty.');
+  if (trimmed.length === 0 && !allowEmpty) throw validationFailed({ body: 'must not be empty' }, 'The message is empty.');
   // PostgreSQL text cannot hold U+0000 (HTTP bodies are screened earlier; this covers WebSocket sends).
   if (trimmed.includes('\u0000')) throw validationFailed({ body: 'must not contain the NUL character' });
   const bytes = Buffer.byteLength(trimmed, 'utf8');
@@ -43,9 +45,12 @@ export function checkBody(body: string): string {
   return trimmed;
 }
 
-/** A message to send. */
+/** A message to send: a body, attachments, or both. */
 export interface SendInput {
-  body: string;
+  /** The text (absent or empty: only when there are attachments). */
+  body?: string | undefined;
+  /** Up to ten of the sender's unattached uploads, in the order the message shows them (unchecked input). */
+  attachment_ids?: unknown;
   client_id?: string | undefined;
 }
 
@@ -58,9 +63,11 @@ export interface Sent {
 
 /**
  * Sends a message. The message is committed before this returns and before it is broadcast.
- * One statement, shared with the node's other sends of the moment: access check, direct-conversation
+ * A text message: one statement, shared with the node's other sends of the moment: access check, direct-conversation
  * family check, seq increment (row lock on the conversation), insert, unhide for everyone, sender's read cursor.
- * @throws {AppError} `validation_failed`, `payload_too_large`, `rate_limited`, `not_found`, `no_shared_family`.
+ * A message with attachments: one statement of its own that also attaches the uploads (see chat/attachments.ts).
+ * @throws {AppError} `validation_failed` (also for attachment ids that are not the sender's unattached uploads),
+ * `payload_too_large`, `rate_limited`, `not_found`, `no_shared_family`.
  */
 export async function sendMessage(
   deps: Deps,
@@ -70,12 +77,14 @@ export async function sendMessage(
   transport: 'http' | 'ws' = 'http',
 ): Promise<Sent> {
   return conversationSpan('chat.send_message', conversationId, userId, async (span) => {
-    const body = checkBody(input.body);
+    const attachmentIds = checkAttachmentIds(input.attachment_ids);
+    const body = checkBody(input.body ?? '', attachmentIds.length > 0);
     const clientId = input.client_id ?? null;
     if (clientId !== null && clientId.length > 64) throw validationFailed({ client_id: 'must be at most 64 characters' });
     enforce([deps.limiters.sendBurst, deps.limiters.sendPerMinute], userId, 'messages');
-    // Stored together with the other sends of this moment (group commit): see send-batch.ts.
-    const inserted = await deps.sends.store({ id: randomUUID(), conversationId, senderId: userId, body, clientId });
+    const send = { id: randomUUID(), conversationId, senderId: userId, body, clientId };
+    // Text: stored together with the other sends of this moment (group commit, see send-batch.ts).
+    const inserted = attachmentIds.length === 0 ? await deps.sends.store(send) : await storeAttachedSend(deps.db, { ...send, attachmentIds });
     if (inserted) {
       messagesSent.inc({ transport });
       span.setAttributes({ 'famichat.message_id': inserted.id, 'famichat.seq': inserted.seq, 'famichat.created': true });
@@ -89,7 +98,7 @@ export async function sendMessage(
       await announce(deps, { change: 'sent', message, viewers: inserted.viewers });
       return { message, created: true, type: inserted.type };
     }
-    // Nothing inserted: not a participant, a direct conversation without a shared family, or a retry.
+    // Nothing inserted: not a participant, a retry, unusable attachments, or a direct conversation without a shared family.
     const access = await requireParticipant(deps.db, conversationId, userId);
     if (clientId !== null) {
       const existing = await firstRow<MessageRow>(
@@ -102,6 +111,7 @@ export async function sendMessage(
         return { message: toMessage(existing), created: false, type: access.type };
       }
     }
+    if (attachmentIds.length > 0) await explainRefusedAttachments(deps.db, userId, attachmentIds);
     throw new AppError('no_shared_family', 'You no longer share a family with this person.');
   }, { 'famichat.transport': transport });
 }
@@ -233,7 +243,7 @@ async function findMessage(ex: Executor, conversationId: string, messageId: stri
 }
 
 /**
- * Edits one's own message.
+ * Edits one's own message (its text; its attachments stay). A message with attachments may be edited to an empty text.
  * @throws {AppError} `not_found`, `forbidden` (not the sender), `conflict` (deleted), `validation_failed`, `payload_too_large`.
  */
 export async function editMessage(
@@ -246,7 +256,7 @@ export async function editMessage(
   const access = await requireParticipant(deps.db, conversationId, userId);
   const current = await findMessage(deps.db, conversationId, messageId);
   requirePermission('editMessage', { userId, subjectId: current.sender_id });
-  const body = checkBody(newBody);
+  const body = checkBody(newBody, current.attachments.length > 0);
   const row = await firstRow<MessageRow & { is_last: boolean }>(
     deps.db,
     sql`UPDATE messages SET body = ${body}, edited_at = now()
@@ -261,19 +271,32 @@ export async function editMessage(
 
 /**
  * Deletes a message (its sender, a group admin in a group, a family admin in the family conversation).
- * The message stays as a tombstone: same seq, empty body, `deleted_at` set. Deleting twice is harmless.
+ * The message stays as a tombstone: same seq, empty body, no attachments, `deleted_at` set. Deleting twice is harmless.
+ * In the same statement its uploads are deleted (an upload that is its sender's profile picture is only detached),
+ * and once that has committed, their stored objects.
  * @throws {AppError} `not_found`, `forbidden`.
  */
 export async function deleteMessage(deps: Deps, userId: string, conversationId: string, messageId: string): Promise<void> {
   const access = await requireParticipant(deps.db, conversationId, userId);
   const current = await findMessage(deps.db, conversationId, messageId);
   requirePermission('deleteMessage', { userId, access, subjectId: current.sender_id });
-  const row = await firstRow<MessageRow & { is_last: boolean }>(
+  const row = await firstRow<MessageRow & { is_last: boolean; removed: RemovedKeys[] | null }>(
     deps.db,
-    sql`UPDATE messages SET body = '', deleted_at = now()
-        WHERE id = ${messageId} AND deleted_at IS NULL RETURNING ${COLUMNS}, ${IS_LAST}`,
+    sql`WITH tombstone AS (
+          UPDATE messages SET body = '', attachments = '[]'::jsonb, deleted_at = now()
+          WHERE id = ${messageId} AND deleted_at IS NULL RETURNING ${COLUMNS}, ${IS_LAST}
+        ), kept AS (
+          UPDATE uploads u SET message_id = NULL, attached_at = NULL FROM tombstone t
+          WHERE u.message_id = t.id AND EXISTS (SELECT 1 FROM users a WHERE a.avatar_upload_id = u.id)
+        ), gone AS (
+          DELETE FROM uploads u USING tombstone t
+          WHERE u.message_id = t.id AND NOT EXISTS (SELECT 1 FROM users a WHERE a.avatar_upload_id = u.id)
+          RETURNING u.storage_key, u.thumbnail_key
+        )
+        SELECT t.*, (SELECT json_agg(json_build_array(g.storage_key, g.thumbnail_key)) FROM gone g) AS removed FROM tombstone t`,
   );
   if (row) {
+    await removeStoredObjects(deps.storage, row.removed);
     await publish(deps.bus, {
       topic: messageTopic(access.type, conversationId),
       event: 'message_deleted',

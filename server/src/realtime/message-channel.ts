@@ -21,10 +21,12 @@ const validClientId = (value: unknown) => value === undefined || (typeof value =
 function events({ deps, typing }: ChannelDeps, socket: SocketContext, type: ConversationType, conversationId: string): EventTable {
   return {
     async new_msg(input) {
+      const body = input.body;
       // U+0000 cannot be stored: the same validation_failed as over HTTP, not a database error.
-      if (typeof input.body !== 'string' || input.body.includes('\u0000') || !validClientId(input.client_id)) return INVALID;
+      if ((body !== undefined && (typeof body !== 'string' || body.includes('\u0000'))) || !validClientId(input.client_id)) return INVALID;
       const clientId = input.client_id as string | undefined;
-      const sent = await sendMessage(deps, socket.userId, conversationId, { body: input.body, client_id: clientId }, 'ws');
+      // attachment_ids is checked by the send itself, as for HTTP (body may then be absent or empty).
+      const sent = await sendMessage(deps, socket.userId, conversationId, { body, client_id: clientId, attachment_ids: input.attachment_ids }, 'ws');
       return { status: 'ok', response: { message: sent.message } };
     },
     async typing() {

@@ -84,10 +84,15 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
 
     app.patch('/me', {
       preHandler: auth,
-      schema: doc('accounts', 'Change display name or theme preference', {
+      schema: doc('accounts', 'Change display name, theme preference or profile picture', {
+        description:
+          'avatar_upload_id: one of your image uploads (POST /uploads) becomes your profile picture (User.avatar_url), null removes it; ' +
+          'an unknown, someone else\'s or non-image upload: 422 with details.fields.avatar_upload_id. The previous picture is deleted ' +
+          'unless a message carries it. The members of your families get a conversation_updated of each family conversation.',
         body: Type.Object({
           display_name: Type.Optional(DisplayName),
           preferences: Type.Optional(Type.Object({ theme: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])) })),
+          avatar_upload_id: Type.Optional(Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'An image upload of yours, or null for none' })),
         }),
         response: responses({ 200: ref('Me') }),
       }),

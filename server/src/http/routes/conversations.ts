@@ -17,7 +17,18 @@ import { noContent, ok } from '../envelope.js';
 import { doc, IdParams, ref, responses } from '../schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
-const MessageBody = Type.String({ description: 'Trimmed, non-empty, at most 8192 bytes of UTF-8 (else 413)' });
+const Caption = Type.String({
+  description: 'Trimmed, at most 8192 bytes of UTF-8 (else 413); may be empty or absent when the message has attachments (then stored as "")',
+});
+const EditedBody = Type.String({
+  description: 'Trimmed, at most 8192 bytes of UTF-8 (else 413); non-empty unless the message has attachments (they are kept)',
+});
+const AttachmentIds = Type.Array(Uuid, {
+  maxItems: 10,
+  description:
+    "Up to 10 of the sender's own uploads (POST /uploads) that no message carries yet, in the order the message shows them; " +
+    'an unknown, someone else\'s, already attached or repeated id: 422 with details.fields.attachment_ids',
+});
 
 /** Conversation and message routes under `/api/v1`. */
 export function conversationRoutes(deps: Deps): FastifyPluginCallbackTypebox {
@@ -122,8 +133,16 @@ export function conversationRoutes(deps: Deps): FastifyPluginCallbackTypebox {
 
     app.post('/conversations/:id/messages', {
       schema: doc('messages', 'Send a message (201), or get the original back for a known client_id (200)', {
+        description:
+          'A text, attachments, or both: `body` may be empty or absent when `attachment_ids` lists at least one upload. ' +
+          'The uploads are attached atomically with the insert: of two sends of the same upload, one stores it and the other gets 422. ' +
+          'A retry with a known client_id returns the original message (200), even though its uploads are attached by now.',
         params: IdParams,
-        body: Type.Object({ body: MessageBody, client_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }),
+        body: Type.Object({
+          body: Type.Optional(Caption),
+          attachment_ids: Type.Optional(AttachmentIds),
+          client_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        }),
         response: responses({ 200: ref('Message'), 201: ref('Message') }, [403, 404, 413, 429]),
       }),
     }, async (request, reply) => {
@@ -133,9 +152,9 @@ export function conversationRoutes(deps: Deps): FastifyPluginCallbackTypebox {
     });
 
     app.patch('/conversations/:id/messages/:message_id', {
-      schema: doc('messages', 'Edit your own message', {
+      schema: doc('messages', 'Edit your own message (its text; attachments stay)', {
         params: Type.Object({ id: Type.String(), message_id: Type.String() }),
-        body: Type.Object({ body: MessageBody }),
+        body: Type.Object({ body: EditedBody }),
         response: responses({ 200: ref('Message') }, [403, 404, 409, 413]),
       }),
     }, async (request) =>
@@ -144,6 +163,7 @@ export function conversationRoutes(deps: Deps): FastifyPluginCallbackTypebox {
 
     app.delete('/conversations/:id/messages/:message_id', {
       schema: doc('messages', 'Delete a message (sender, or a group/family admin); it stays as a tombstone', {
+        description: 'The tombstone has body "" and no attachments; the attached files are deleted from storage, and their URLs answer 404.',
         params: Type.Object({ id: Type.String(), message_id: Type.String() }),
         response: responses({ 204: null }, [403, 404]),
       }),
