@@ -46,8 +46,8 @@ export interface ConversationChannel {
   readonly channel: Channel;
   /** Whether the channel is joined (pushes go out now). */
   isJoined(): boolean;
-  /** Sends a message; offline or timed out: a retryable failure. */
-  send(body: string, clientId: string): Promise<SendResult>;
+  /** Sends a message (with the ids of its uploads, if any); offline or timed out: a retryable failure. */
+  send(body: string, clientId: string, attachmentIds?: readonly string[]): Promise<SendResult>;
   typing(): void;
   read(seq: number): Promise<number | undefined>;
   leave(): void;
@@ -150,7 +150,7 @@ export class RealtimeClient {
     return {
       channel,
       isJoined: () => channel.state === 'joined' && socket.isConnected(),
-      send: (body, clientId) =>
+      send: (body, clientId, attachmentIds) =>
         new Promise<SendResult>((resolve) => {
           // Never let phoenix buffer the push: the outbox resends it after the rejoin, with the same client_id.
           if (!(channel.state === 'joined' && socket.isConnected())) {
@@ -158,7 +158,7 @@ export class RealtimeClient {
             return;
           }
           channel
-            .push('new_msg', { body, client_id: clientId }, timeout)
+            .push('new_msg', { body, client_id: clientId, ...(attachmentIds?.length ? { attachment_ids: [...attachmentIds] } : {}) }, timeout)
             .receive('ok', (reply: { message: Message }) => resolve({ ok: true, message: reply.message }))
             .receive('error', (reply: { reason?: string; retry_in_ms?: number }) => {
               const reason = reply.reason ?? 'error';

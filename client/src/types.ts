@@ -19,6 +19,12 @@ export type Member = Schemas['Member'];
 export type Conversation = Schemas['Conversation'];
 /** A message; `seq` increases by one per message in its conversation. */
 export type Message = Schemas['Message'];
+/** A stored file as a message carries it (or an upload answered it): kind, type, name, size, dimensions, URLs. */
+export type Attachment = Schemas['Attachment'];
+/** The same object under the server's name for it. */
+export type AttachmentView = Attachment;
+/** An attachment's kind, from its content: image, video, audio or file. */
+export type AttachmentKind = Attachment['kind'];
 /** A login session of the caller. */
 export type Session = Schemas['Session'];
 /** A new invite: its token makes the link `/invite/<token>`. */

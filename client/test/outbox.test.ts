@@ -21,7 +21,7 @@ function fakeServer() {
     if (!message) {
       message = {
         id: `m${stored.size + 1}`, conversation_id: entry.conversationId, seq: stored.size + 1, sender_id: 'me', body: entry.body,
-        client_id: entry.clientId, inserted_at: new Date().toISOString(), edited_at: null, deleted_at: null,
+        client_id: entry.clientId, inserted_at: new Date().toISOString(), edited_at: null, deleted_at: null, attachments: [],
       };
       stored.set(entry.clientId, message);
     }

@@ -12,6 +12,7 @@ const msg = (seq: number, extra: Partial<Message> = {}): Message => ({
   inserted_at: new Date(Date.UTC(2026, 10, 25, 6, 0, seq)).toISOString(),
   edited_at: null,
   deleted_at: null,
+  attachments: [],
   ...extra,
 });
 
