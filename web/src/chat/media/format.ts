@@ -1,9 +1,9 @@
 // Pure helpers of the media parts (unit-tested): times, sizes, type labels, long names, and how a message's
 // photos and videos are laid out as a grid, and what a conversation's "Photos & files" lists.
-import type { Message } from '@famichat/client';
+import type { Attachment, Message } from '@famichat/client';
 
 /** A photo, video, voice message or file of a message, as the API sends it to this viewer. */
-export type Attachment = Message['attachments'][number];
+export type { Attachment };
 
 /** A duration in ms as "m:ss" ("0:02", "12:05"), or "h:mm:ss" from an hour; unknown or negative is "0:00". */
 export function clockTime(ms: number | null | undefined): string {
