@@ -118,7 +118,7 @@ function ProfilePicture({ me }: { me: Me }) {
         <Avatar id={me.id} name={me.display_name} url={me.avatar_url} size="large" labelled />
         <div className="profile-picture-actions">
           <input ref={input} id="profile-picture-file" className="sr-only" type="file" accept="image/*" onChange={(e) => chosen(e.target.files?.[0])} disabled={busy !== undefined} />
-          <label htmlFor="profile-picture-file" className={`button-link${busy ? ' disabled' : ''}`} aria-disabled={busy ? true : undefined}>
+          <label htmlFor="profile-picture-file" className={`button-link${busy ? ' disabled' : ''}`}>
             {busy === 'choose' ? 'Uploading…' : me.avatar_url ? 'Choose another picture' : 'Choose a picture'}
           </label>
           {me.avatar_url ? (

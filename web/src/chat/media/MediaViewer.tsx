@@ -2,6 +2,7 @@
 // Download and Close. A modal dialog: focus stays inside, Escape closes, and focus goes back to what opened it.
 import type { KeyboardEvent, PointerEvent } from 'react';
 import { useEffect, useId, useRef, useState } from 'react';
+import { createPortal } from 'react-dom';
 import type { Attachment } from './format';
 import { claimPlayback } from './playback';
 
@@ -18,6 +19,7 @@ const SWIPE_PX = 50;
 /** The viewer dialog. */
 export function MediaViewer({ items, index: start, onClose }: MediaViewerProps) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const close = useRef<HTMLButtonElement>(null);
   const titleId = useId();
   const [index, setIndex] = useState(Math.min(Math.max(0, start), Math.max(0, items.length - 1)));
   const swipeFrom = useRef<{ x: number; y: number; id: number }>(undefined);
@@ -28,6 +30,7 @@ export function MediaViewer({ items, index: start, onClose }: MediaViewerProps) 
     // What opened the viewer (a tile) gets the focus back when it closes.
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : undefined;
     if (element && !element.open) element.showModal();
+    close.current?.focus();
     return () => {
       element?.close();
       opener?.focus();
@@ -60,7 +63,8 @@ export function MediaViewer({ items, index: start, onClose }: MediaViewerProps) 
 
   if (!item) return null;
   const what = item.kind === 'video' ? 'video' : 'photo';
-  return (
+  // On the page's body, not inside the message log: opening it is not announced as a new message.
+  return createPortal(
     <dialog ref={dialog} className="media-viewer" aria-labelledby={titleId} onClose={onClose} onKeyDown={onKeyDown}>
       <div className="viewer-bar">
         <h2 id={titleId} className="viewer-title">
@@ -70,7 +74,7 @@ export function MediaViewer({ items, index: start, onClose }: MediaViewerProps) 
         <a className="viewer-button" href={item.url} download={item.filename}>
           Download<span className="sr-only"> {item.filename}</span>
         </a>
-        <button type="button" className="viewer-button" onClick={onClose} autoFocus>
+        <button ref={close} type="button" className="viewer-button" onClick={onClose}>
           Close<span className="sr-only"> viewer</span>
         </button>
       </div>
@@ -105,6 +109,7 @@ export function MediaViewer({ items, index: start, onClose }: MediaViewerProps) 
           </button>
         </div>
       ) : null}
-    </dialog>
+    </dialog>,
+    document.body,
   );
 }
