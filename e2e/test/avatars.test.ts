@@ -48,7 +48,7 @@ async function mumAsKidSeesHer(kid: Page): Promise<boolean[]> {
   await conversationLink(kid, 'The Smiths').click();
   const row = kid.locator('.row.theirs', { hasText: 'Dinner is at 7' });
   seen.push(await showsPicture(row.locator('.sender .avatar')));
-  await kid.getByRole('link', { name: 'Family' }).click();
+  await kid.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Family' }).click();
   seen.push(await showsPicture(kid.locator('.member[data-user="mum"] .avatar')));
   return seen;
 }

@@ -1,7 +1,7 @@
 import type { Message } from '@famichat/client';
 import { describe, expect, it } from 'vitest';
 import type { Attachment } from '../src/chat/media/format';
-import { clockTime, collectMedia, fileIcon, gridLayout, humanSize, isVisual, middleEllipsis, tileRatio, typeLabel } from '../src/chat/media/format';
+import { clockTime, collectMedia, fileIcon, gridLayout, humanSize, isVisual, nameParts, tileRatio, typeLabel } from '../src/chat/media/format';
 import { attachmentSummary, messageSummary } from '../src/chat/text';
 import { avatarColour, initialsOf } from '../src/components/Avatar';
 
@@ -54,14 +54,10 @@ describe('file chips', () => {
     expect(fileIcon('application/octet-stream', 'a.bin')).toBe('file');
   });
 
-  it('shortens long names in the middle, keeping the start and the extension', () => {
-    expect(middleEllipsis('short.pdf')).toBe('short.pdf');
-    const long = 'family-holiday-photos-from-the-seaside-2026-final.pdf';
-    const short = middleEllipsis(long);
-    expect([...short].length).toBe(32);
-    expect(short.startsWith('family-holiday')).toBe(true);
-    expect(short.endsWith('final.pdf')).toBe(true);
-    expect(short).toContain('…');
+  it('cut long names in two, keeping the end with the extension whole for an ellipsis in the middle', () => {
+    expect(nameParts('family-holiday-photos-final.pdf')).toEqual(['family-holiday-photos', '-final.pdf']);
+    expect(nameParts('a.pdf')).toEqual(['', 'a.pdf']);
+    expect(nameParts('scan-of-the-letter.jpeg')).toEqual(['scan-of-the-l', 'etter.jpeg']);
   });
 });
 

@@ -1,7 +1,7 @@
-// A file attachment as a chip: an icon for its type, its name (shortened in the middle), size and type, and a
+// A file attachment as a chip: an icon for its type, its name (shortened in the middle when it does not fit), size and type, and a
 // link that downloads it.
 import type { Attachment, FileIconKind } from './format';
-import { fileIcon, humanSize, middleEllipsis, typeLabel } from './format';
+import { fileIcon, humanSize, nameParts, typeLabel } from './format';
 
 // One small outline per family of file; the type label is written beside it.
 const ICON_PATHS: Record<FileIconKind, string> = {
@@ -19,6 +19,7 @@ export function FileChip({ attachment }: { attachment: Attachment }) {
   const type = typeLabel(attachment.mime_type, attachment.filename);
   const size = humanSize(attachment.size_bytes);
   const icon = fileIcon(attachment.mime_type, attachment.filename);
+  const [start, end] = nameParts(attachment.filename);
   return (
     <a
       className="file-chip"
@@ -26,16 +27,21 @@ export function FileChip({ attachment }: { attachment: Attachment }) {
       download={attachment.filename}
       title={attachment.filename}
       data-attachment={attachment.id}
-      aria-label={`Download ${attachment.filename}, ${type}, ${size}`}
     >
       <svg className={`file-icon file-icon-${icon}`} viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false">
         <path d={ICON_PATHS[icon]} fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinejoin="round" strokeLinecap="round" />
       </svg>
       <span className="file-text">
-        <span className="file-name">{middleEllipsis(attachment.filename)}</span>
-        <span className="file-meta">
+        {/* Read out: "Download <the whole name>, 240 KB, PDF"; shown: the shortened name. */}
+        <span className="sr-only">Download {attachment.filename}, </span>
+        <span className="file-name" aria-hidden="true">
+          <span className="file-name-start">{start}</span>
+          <span className="file-name-end">{end}</span>
+        </span>
+        <span className="file-meta" aria-hidden="true">
           <span className="file-size">{size}</span> · <span className="file-type">{type}</span>
         </span>
+        <span className="sr-only">{size}, {type}</span>
       </span>
       <svg className="download-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
         <path d="M12 4v11M7 10l5 5 5-5M5 20h14" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />

@@ -76,13 +76,14 @@ export function fileIcon(mimeType: string, filename: string): FileIconKind {
   return 'file';
 }
 
-/** A long name shortened in the middle so its start and its extension both show: "holiday-pho…2026.pdf". */
-export function middleEllipsis(name: string, max = 32): string {
+/**
+ * A name cut in two for an ellipsis in the middle: the start (which CSS shortens with "…" when space runs out)
+ * and the end, kept whole so the extension shows: "holiday-photos-2026.pdf" → ["holiday-photo", "s-2026.pdf"].
+ */
+export function nameParts(name: string, keep = 10): [string, string] {
   const chars = [...name];
-  if (chars.length <= max) return name;
-  const tail = Math.min(Math.max(Math.floor(max / 3), (extensionOf(name).length || 0) + 5), max - 2);
-  const head = max - 1 - tail;
-  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - tail).join('')}`;
+  const tail = Math.min(chars.length, Math.max(keep, extensionOf(name).length + 5));
+  return [chars.slice(0, chars.length - tail).join(''), chars.slice(chars.length - tail).join('')];
 }
 
 /** Photos and videos go in the grid; voice messages and other files below it. */
