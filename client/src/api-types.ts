@@ -1191,7 +1191,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Send a message (201), or get the original back for a known client_id (200) */
+        /**
+         * Send a message (201), or get the original back for a known client_id (200)
+         * @description A text, attachments, or both: `body` may be empty or absent when `attachment_ids` lists at least one upload. The uploads are attached atomically with the insert: of two sends of the same upload, one stores it and the other gets 422. A retry with a known client_id returns the original message (200), even though its uploads are attached by now.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1204,8 +1207,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description Trimmed, non-empty, at most 8192 bytes of UTF-8 (else 413) */
-                        body: string;
+                        /** @description Up to 10 of the sender's own uploads (POST /uploads) that no message carries yet, in the order the message shows them; an unknown, someone else's, already attached or repeated id: 422 with details.fields.attachment_ids */
+                        attachment_ids?: string[];
+                        /** @description Trimmed, at most 8192 bytes of UTF-8 (else 413); may be empty or absent when the message has attachments (then stored as "") */
+                        body?: string;
                         client_id?: string;
                     };
                 };
@@ -1334,7 +1339,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete a message (sender, or a group/family admin); it stays as a tombstone */
+        /**
+         * Delete a message (sender, or a group/family admin); it stays as a tombstone
+         * @description The tombstone has body "" and no attachments; the attached files are deleted from storage, and their URLs answer 404.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -1430,7 +1438,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Edit your own message */
+        /** Edit your own message (its text; attachments stay) */
         patch: {
             parameters: {
                 query?: never;
@@ -1444,7 +1452,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description Trimmed, non-empty, at most 8192 bytes of UTF-8 (else 413) */
+                        /** @description Trimmed, at most 8192 bytes of UTF-8 (else 413); non-empty unless the message has attachments (they are kept) */
                         body: string;
                     };
                 };
@@ -3040,7 +3048,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change display name or theme preference */
+        /**
+         * Change display name, theme preference or profile picture
+         * @description avatar_upload_id: one of your image uploads (POST /uploads) becomes your profile picture (User.avatar_url), null removes it; an unknown, someone else's or non-image upload: 422 with details.fields.avatar_upload_id. The previous picture is deleted unless a message carries it. The members of your families get a conversation_updated of each family conversation.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -3051,6 +3062,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description An image upload of yours, or null for none */
+                        avatar_upload_id?: string | null;
                         /** @description 1-64 characters after trimming */
                         display_name?: string;
                         preferences?: {

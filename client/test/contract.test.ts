@@ -15,8 +15,8 @@ describe('the generated paths', () => {
   it('reject a wrong path, body or response shape at compile time', async () => {
     // @ts-expect-error: there is no such path in the OpenAPI document (it is /api/v1/conversations)
     await client.GET('/api/v1/conversation', {});
-    // @ts-expect-error: a message is sent as `body`, not `text`
-    await client.POST('/api/v1/conversations/{id}/messages', { params: { path: { id: 'c1' } }, body: { text: 'hi' } });
+    // @ts-expect-error: a message's `body` is text, and its attachments go as a list of upload ids
+    await client.POST('/api/v1/conversations/{id}/messages', { params: { path: { id: 'c1' } }, body: { body: 42, attachment_ids: 'u1' } });
     // @ts-expect-error: the path parameter `id` is required
     await client.GET('/api/v1/conversations/{id}', { params: { path: {} } });
     const me = (await client.GET('/api/v1/me')).data;

@@ -127,7 +127,6 @@ async function setAvatar(deps: Deps, userId: string, uploadId: string | null): P
   const outcome = await deps.db.transaction(async (tx) => {
     // The user row lock orders concurrent changes of one's picture: each sees the picture the previous one set.
     const current = await firstRow<{ avatar_upload_id: string | null }>(tx, sql`SELECT avatar_upload_id FROM users WHERE id = ${userId} FOR UPDATE`);
-    if (!current) throw notFound('user');
     if (uploadId !== null) {
       const upload = await firstRow<{ kind: string }>(
         tx,
@@ -136,7 +135,8 @@ async function setAvatar(deps: Deps, userId: string, uploadId: string | null): P
       if (!upload) throw validationFailed({ avatar_upload_id: 'is not an upload of yours' }, 'The profile picture does not exist.');
       if (upload.kind !== 'image') throw validationFailed({ avatar_upload_id: `must be an image upload (this one is a ${upload.kind})` }, 'A profile picture must be an image.');
     }
-    const previous = current.avatar_upload_id;
+    // No row: the user is gone, and the update below finds nobody either.
+    const previous = current?.avatar_upload_id ?? null;
     if (previous === uploadId) return { changed: false, removed: [] };
     await tx.execute(sql`UPDATE users SET avatar_upload_id = ${uploadId} WHERE id = ${userId}`);
     const removed = previous === null ? [] : await rows<{ storage_key: string; thumbnail_key: string | null }>(

@@ -3,6 +3,7 @@
  * @module
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { createInvite, listInvites, previewInvite, register, revokeInvite } from '../../accounts/invites.js';
 import { listSessions, login, revokeOtherSessions, revokeSession } from '../../accounts/sessions.js';
@@ -24,6 +25,15 @@ const AuthWithFamily = Type.Object({
   token: Type.String(),
   session_id: Type.String({ format: 'uuid' }),
 });
+
+/**
+ * Makes the new session's user the caller of a request that just logged in, so the reply's media URLs (the
+ * profile picture) are signed for them like any authenticated reply's.
+ */
+function actingAs<T extends { user: { id: string }; session_id: string }>(request: FastifyRequest, auth: T): T {
+  request.caller = { userId: auth.user.id, sessionId: auth.session_id };
+  return auth;
+}
 
 /** Account routes under `/api/v1`. */
 export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
@@ -52,7 +62,7 @@ export function accountRoutes(deps: Deps): FastifyPluginCallbackTypebox {
         body: Type.Object({ username: Type.String({ maxLength: 1024 }), password: Type.String({ maxLength: 1024 }), device_name: Type.Optional(Type.String({ maxLength: 200 })) }),
         response: responses({ 200: AuthResult }, [401, 429], false),
       }),
-    }, async (request) => ok(await login(deps, request.body, request.ip)));
+    }, async (request) => ok(actingAs(request, await login(deps, request.body, request.ip))));
 
     app.post('/auth/register', {
       schema: doc('accounts', "Create an account with an invite; joins the invite's family", {
