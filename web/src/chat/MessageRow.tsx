@@ -172,7 +172,8 @@ function EditForm({ message, error, setError, onSaved, onCancel }: {
 
   const save = async () => {
     const body = draft.trim();
-    if (!body) {
+    // A caption may go: the photos stay. A message of text alone is deleted instead.
+    if (!body && (message.attachments ?? []).length === 0) {
       setError('A message cannot be empty. To remove it, use Delete.');
       return;
     }
