@@ -1,6 +1,6 @@
 // Showing media in the browser: a message's photos as a grid whose boxes keep their shape while the images
 // load, the full-screen viewer (arrow keys, counter, Download, Escape back to the tile), a video's poster and
-// inline playback, a voice message's player, a file chip that downloads, "Photos & files" with its empty state,
+// inline playback, a voice message's player (one playing at a time), a file chip that downloads, "+N" past six photos, "Photos & files" with its empty state,
 // the list's "Photo" preview, and a deleted message without its attachments. Media are made in the test and
 // sent through the API, as Kid's app would. Every state is audited with axe-core in every theme.
 import type { Page, Route } from 'playwright-core';
@@ -208,6 +208,42 @@ describe('video, voice messages and files', () => {
       if (kind === 'desktop') await row(mum, photosMessage).scrollIntoViewIfNeeded();
       await audit(mum, 'media-chat');
     }
+  });
+});
+
+describe('many photos and several voice messages', () => {
+  it('shows six tiles with "+N" on the last, whose viewer reaches all of them, and plays one voice message at a time', async () => {
+    const mum = family.members.mum!.token;
+    const group = await family.api('POST', '/conversations', { type: 'group', family_id: family.familyId, title: 'Holiday', participant_ids: [family.members.kid!.user.id] }, mum);
+    const many: SampleFile[] = [];
+    for (let i = 1; i <= 8; i++) many.push(await photo(320 + i * 10, 240, `holiday-${i}.jpg`));
+    const album = await sendMedia(family, kidToken, group.id, many);
+    await sendMedia(family, kidToken, group.id, [voice('first.webm')]);
+    await sendMedia(family, kidToken, group.id, [voice('second.webm')]);
+    const page = await family.device('desktop', 'mum');
+    await conversationLink(page, 'Holiday').click();
+    const grid = row(page, album).locator('.attachment-grid');
+    await grid.locator('.tile').nth(5).waitFor();
+    expect(await grid.locator('.tile').count()).toBe(6);
+    const last = grid.locator('.tile').nth(5);
+    expect(await last.locator('.more-tiles').innerText()).toContain('+2');
+    await last.click();
+    const viewer = page.getByRole('dialog');
+    await viewer.getByText('6 of 8').waitFor();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await viewer.getByText('8 of 8').waitFor();
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+
+    const players = page.locator('.audio-player');
+    await players.nth(1).waitFor();
+    const paused = () => players.locator('audio').evaluateAll((all) => all.map((a) => (a as HTMLAudioElement).paused));
+    await players.nth(0).getByRole('button', { name: /^Play voice message/ }).click();
+    await players.nth(0).getByRole('button', { name: /^Pause voice message/ }).waitFor();
+    await players.nth(1).getByRole('button', { name: /^Play voice message/ }).click();
+    await players.nth(1).getByRole('button', { name: /^Pause voice message/ }).waitFor();
+    expect(await paused()).toEqual([true, false]);
   });
 });
 
