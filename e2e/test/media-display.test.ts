@@ -1,8 +1,9 @@
 // Showing media in the browser: a message's photos as a grid whose boxes keep their shape while the images
-// load, the full-screen viewer (arrow keys, counter, Download, Escape back to the tile), a video's poster and
-// inline playback, a voice message's player (one playing at a time), a file chip that downloads, "+N" past six photos, "Photos & files" with its empty state,
-// the list's "Photo" preview, and a deleted message without its attachments. Media are made in the test and
-// sent through the API, as Kid's app would. Every state is audited with axe-core in every theme.
+// load, "+N" past six photos, the full-screen viewer (arrow keys, swipes, counter, Download, Escape back to the
+// tile), a video's poster and inline playback, a voice message's player (one playing at a time), a file chip that
+// downloads, "Photos & files" with its empty state, the list's "Photo" preview, and a deleted message without its
+// attachments. Media are made in the test and sent through the API, as Kid's app would. Every state is audited
+// with axe-core in every theme.
 import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audit } from '../helpers/audit.js';
