@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'phoenix';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { sweepMedia, UNATTACHED_TTL_MS } from '../src/media/sweep.js';
 import type { Person } from './helpers/fixtures.js';
 import { addMember, family } from './helpers/fixtures.js';
 import { connect, joinChannel } from './helpers/phoenix.js';
@@ -125,6 +126,13 @@ describe('avatar_url in every User view', () => {
 
     const bobsPicture = await upload(t, bob);
     expect((await setAvatar(bob, bobsPicture)).status).toBe(200);
+    // A password reset logs in too: its reply's picture is signed for the person logging in.
+    const link = await api(admin).post(`/api/v1/families/${familyId}/members/${bob.id}/password-reset`, {});
+    expect(link.status).toBe(201);
+    const reset = await t.as().post('/api/v1/auth/password-reset', { token: link.body.data.token, password: 'correct horse' });
+    expect(reset.status).toBe(200);
+    expectSignedFor(reset.body.data.user.avatar_url, bobsPicture, 'thumbnail', bob.id);
+    bob.token = reset.body.data.token;
     const role = await api(admin).patch(`/api/v1/families/${familyId}/members/${bob.id}`, { role: 'member' });
     expect(role.status).toBe(200);
     expectSignedFor(role.body.data.user.avatar_url, bobsPicture, 'thumbnail', admin.id);
@@ -157,5 +165,20 @@ describe('avatar_url in every User view', () => {
     expect((await api(carol).delete(`/api/v1/families/${familyId}/members/${carol.id}`)).status).toBe(204);
     const left = await channel.on('member_left').next((p) => p.user.id === carol.id);
     expectSignedFor(left.user.avatar_url, photo, 'thumbnail', admin.id);
+  });
+});
+
+describe('the media sweep', () => {
+  it('never sweeps a profile picture, however old; an old upload nobody uses goes', async () => {
+    const picture = await upload(t, bob);
+    expect((await setAvatar(bob, picture)).status).toBe(200);
+    const unused = await upload(t, bob);
+    const dayLater = Date.now() + UNATTACHED_TTL_MS + 60_000;
+    await sweepMedia(t.domain, dayLater);
+    expect(await uploadRow(t, picture)).toBeDefined();
+    expect(await stored(t, picture)).toEqual({ original: true, thumbnail: true });
+    expect(await uploadRow(t, unused)).toBeUndefined();
+    const me = await api(bob).get('/api/v1/me');
+    expect((await fetchMedia(t, me.body.data.avatar_url)).statusCode).toBe(200);
   });
 });

@@ -121,7 +121,7 @@ describe('family detail', () => {
     expect(o.role).toBe('admin');
     expect(k.role).toBe('member');
     expect(Object.keys(k).sort()).toEqual(['joined_at', 'role', 'user']);
-    expect(Object.keys(k.user).sort()).toEqual(['created_at', 'display_name', 'id', 'username']);
+    expect(Object.keys(k.user).sort()).toEqual(['avatar_url', 'created_at', 'display_name', 'id', 'username']);
     expect(k.user).toMatchObject({ id: kid!.id, username: kid!.username });
     expect(k.joined_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     // The instance admin who created the family and left is not listed.

@@ -69,7 +69,7 @@ describe('listing invites', () => {
     expect(newest).toEqual({
       id: second.id,
       role: 'admin',
-      created_by: { id: deputy.id, username: deputy.username, display_name: 'Deputy Dawn', created_at: expect.stringMatching(ISO) },
+      created_by: { id: deputy.id, username: deputy.username, display_name: 'Deputy Dawn', avatar_url: null, created_at: expect.stringMatching(ISO) },
       created_at: expect.stringMatching(ISO),
       expires_at: expect.stringMatching(ISO),
     });

@@ -260,7 +260,7 @@ describe('me', () => {
   it('returns the caller with preferences and instance-admin flag', async () => {
     const res = await t.as(admin.token).get('/api/v1/me');
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body.data).sort()).toEqual(['created_at', 'display_name', 'id', 'is_instance_admin', 'preferences', 'username']);
+    expect(Object.keys(res.body.data).sort()).toEqual(['avatar_url', 'created_at', 'display_name', 'id', 'is_instance_admin', 'preferences', 'username']);
     expect(res.body.data).toMatchObject({ id: admin.id, username: admin.username, display_name: 'Admin', preferences: { theme: null }, is_instance_admin: true });
   });
 

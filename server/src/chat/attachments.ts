@@ -107,7 +107,7 @@ export function attachedSendStatement(send: PendingAttachedSend): SQL {
  */
 export async function storeAttachedSend(ex: Executor, send: PendingAttachedSend): Promise<StoredRow | undefined> {
   try {
-    const [row] = await rows<StoredRow>(ex, attachedSendStatement(send));
+    const [row] = await rows<StoredRow>(ex, attachedSendStatement(send), 'send_with_attachments');
     return row;
   } catch (error) {
     if (isUniqueViolation(error, 'messages_client_id_key')) return undefined;

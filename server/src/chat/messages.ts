@@ -287,10 +287,10 @@ export async function deleteMessage(deps: Deps, userId: string, conversationId: 
           WHERE id = ${messageId} AND deleted_at IS NULL RETURNING ${COLUMNS}, ${IS_LAST}
         ), kept AS (
           UPDATE uploads u SET message_id = NULL, attached_at = NULL FROM tombstone t
-          WHERE u.message_id = t.id AND EXISTS (SELECT 1 FROM users a WHERE a.avatar_upload_id = u.id)
+          WHERE u.message_id = t.id AND EXISTS (SELECT 1 FROM users a WHERE a.id = u.uploader_id AND a.avatar_upload_id = u.id)
         ), gone AS (
           DELETE FROM uploads u USING tombstone t
-          WHERE u.message_id = t.id AND NOT EXISTS (SELECT 1 FROM users a WHERE a.avatar_upload_id = u.id)
+          WHERE u.message_id = t.id AND NOT EXISTS (SELECT 1 FROM users a WHERE a.id = u.uploader_id AND a.avatar_upload_id = u.id)
           RETURNING u.storage_key, u.thumbnail_key
         )
         SELECT t.*, (SELECT json_agg(json_build_array(g.storage_key, g.thumbnail_key)) FROM gone g) AS removed FROM tombstone t`,

@@ -30,7 +30,7 @@ const AuthWithFamily = Type.Object({
  * Makes the new session's user the caller of a request that just logged in, so the reply's media URLs (the
  * profile picture) are signed for them like any authenticated reply's.
  */
-function actingAs<T extends { user: { id: string }; session_id: string }>(request: FastifyRequest, auth: T): T {
+export function actingAs<T extends { user: { id: string }; session_id: string }>(request: FastifyRequest, auth: T): T {
   request.caller = { userId: auth.user.id, sessionId: auth.session_id };
   return auth;
 }

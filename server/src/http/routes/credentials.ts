@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import { changePassword, createPasswordReset, previewPasswordReset, resetPassword } from '../../accounts/credentials.js';
 import type { Deps } from '../../deps.js';
 import { requireAuth } from '../auth.js';
+import { actingAs } from './accounts.js';
 import { ok } from '../envelope.js';
 import { requireIds } from '../ids.js';
 import { AuthResult, ref, responses } from '../schemas.js';
@@ -68,7 +69,7 @@ export function credentialRoutes(deps: Deps): FastifyPluginCallbackTypebox {
         body: Type.Object({ token: Token, password: NewPassword }),
         response: responses({ 200: AuthResult }, [404, 410, 429], false),
       },
-    }, async (request) => ok(await resetPassword(deps, request.body, request.ip)));
+    }, async (request) => ok(actingAs(request, await resetPassword(deps, request.body, request.ip))));
     done();
   };
 }
