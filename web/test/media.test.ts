@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Attachment } from '../src/chat/media/format';
 import { clockTime, collectMedia, fileIcon, gridLayout, humanSize, isVisual, nameParts, tileRatio, typeLabel } from '../src/chat/media/format';
 import { attachmentSummary, messageSummary } from '../src/chat/text';
+import { claimPlayback } from '../src/chat/media/playback';
 import { avatarColour, initialsOf } from '../src/components/Avatar';
 
 const attachment = (kind: Attachment['kind'], extra: Partial<Attachment> = {}): Attachment => ({
@@ -123,5 +124,24 @@ describe('avatars', () => {
     expect(initialsOf('  ')).toBe('?');
     expect(avatarColour('0b6f…')).toBe(avatarColour('0b6f…'));
     expect(avatarColour('a')).toMatch(/^#[0-9a-f]{6}$/);
+  });
+});
+
+describe('playback', () => {
+  it('pauses the voice message or video that was playing when another starts', () => {
+    const player = () => {
+      const element = { paused: true, pause: () => (element.paused = true), play: () => (element.paused = false) };
+      return element;
+    };
+    const first = player();
+    const second = player();
+    first.play();
+    claimPlayback(first as unknown as HTMLMediaElement);
+    second.play();
+    claimPlayback(second as unknown as HTMLMediaElement);
+    expect([first.paused, second.paused]).toEqual([true, false]);
+    // The same one again (a resume) pauses nothing.
+    claimPlayback(second as unknown as HTMLMediaElement);
+    expect(second.paused).toBe(false);
   });
 });
