@@ -3,6 +3,7 @@ import { InvitePrompt } from './components/InvitePrompt';
 import { Logo } from './components/ui';
 import { AdminPage } from './pages/Admin';
 import { InvitePage, LoginPage, ResetPasswordPage, SetupPage } from './pages/Auth';
+import { MediaGallery } from './chat/media/MediaGallery';
 import { ChatView } from './pages/Chat';
 import { NewConversationPage } from './pages/NewConversation';
 import { SettingsPage } from './pages/Settings';
@@ -67,6 +68,7 @@ export function App() {
 
 function Shell({ path }: { path: string }) {
   const chat = match('/c/:id', path);
+  const media = match('/c/:id/media', path);
   const status = useApp((s) => s.status);
   const everConnected = useApp((s) => s.everConnected);
   const networkUp = useApp((s) => s.networkUp);
@@ -74,6 +76,7 @@ function Shell({ path }: { path: string }) {
   const detail = path !== '/';
   let main;
   if (chat) main = <ChatView key={chat.id} conversationId={chat.id ?? ''} />;
+  else if (media) main = <MediaGallery key={media.id} conversationId={media.id ?? ''} />;
   else if (path === '/admin') main = <AdminPage />;
   else if (path === '/settings') main = <SettingsPage />;
   else if (path === '/new') main = <NewConversationPage />;
@@ -108,7 +111,7 @@ function Shell({ path }: { path: string }) {
           </nav>
         </div>
         <InvitePrompt />
-        <ConversationList activeId={chat?.id} />
+        <ConversationList activeId={chat?.id ?? media?.id} />
       </div>
       {/* On "/" the desktop's right-hand side only hints at what to do; the list is the page. */}
       <div className="main" role={detail ? 'main' : undefined} aria-hidden={detail ? undefined : true}>{main}</div>

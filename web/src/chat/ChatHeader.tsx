@@ -1,11 +1,27 @@
-// The chat screen's header: back to the list, the conversation's title and who is there.
+// The chat screen's header: back to the list, the conversation's picture, title and who is there, and the way
+// to its photos and files.
+import { Avatar } from '../components/Avatar';
 import { BackLink } from '../components/ui';
+import { navigate } from '../router';
+
+/** The conversation's picture in the header: whose, and the URL of their profile picture if any. */
+export interface HeaderPicture {
+  id: string;
+  name: string;
+  url: string | null | undefined;
+}
 
 /**
  * The header; without a subtitle, only a heading (while the conversation loads). With `onOpenDetails` (a
- * group), the title is a button that opens the group's details.
+ * group), the title is a button that opens the group's details. `mediaHref` adds the "Photos & files" link.
  */
-export function ChatHeader({ title, subtitle, onOpenDetails }: { title: string; subtitle?: string; onOpenDetails?: () => void }) {
+export function ChatHeader({ title, subtitle, onOpenDetails, picture, mediaHref }: {
+  title: string;
+  subtitle?: string;
+  onOpenDetails?: () => void;
+  picture?: HeaderPicture;
+  mediaHref?: string;
+}) {
   const heading = onOpenDetails ? (
     <h1>
       <button type="button" className="title-button" aria-haspopup="dialog" aria-label={`${title}: group details`} onClick={onOpenDetails}>
@@ -18,6 +34,7 @@ export function ChatHeader({ title, subtitle, onOpenDetails }: { title: string; 
   return (
     <header className="chat-header">
       <BackLink />
+      {picture ? <Avatar id={picture.id} name={picture.name} url={picture.url} /> : null}
       {subtitle === undefined ? (
         heading
       ) : (
@@ -26,6 +43,11 @@ export function ChatHeader({ title, subtitle, onOpenDetails }: { title: string; 
           <span className="muted">{subtitle}</span>
         </div>
       )}
+      {mediaHref ? (
+        <a href={mediaHref} className="icon-button media-link" onClick={(e) => { e.preventDefault(); navigate(mediaHref); }}>
+          Photos &amp; files
+        </a>
+      ) : null}
     </header>
   );
 }

@@ -5,6 +5,7 @@ import type { Conversation, User } from '@famichat/client';
 import { ApiError } from '@famichat/client';
 import type { FormEvent } from 'react';
 import { useEffect, useId, useRef, useState } from 'react';
+import { Avatar } from '../components/Avatar';
 import { ConfirmInline } from '../components/share';
 import { ErrorText, Field } from '../components/ui';
 import { navigate } from '../router';
@@ -91,7 +92,8 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
       <ul className="members" aria-label="People in this group">
         {conversation.participants.map((p) => (
           <li key={p.id} className="member">
-            <span>
+            <span className="member-name">
+              <Avatar id={p.id} name={p.display_name} url={p.avatar_url} size="small" />
               <strong>{p.display_name}</strong> <span className="muted">@{p.username}</span>
               {p.id === me.id ? <span className="muted"> (you)</span> : null}
             </span>

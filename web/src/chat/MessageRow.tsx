@@ -1,14 +1,17 @@
 // A stored message: its bubble (text, emoji, or deleted), time and state, "Seen by", and for the viewer's own
-// messages an options button beside the bubble that opens the menu to edit or delete it.
+// messages an options button beside the bubble that opens the menu to edit or delete it. Photos, videos, voice
+// messages and files go inside the bubble above the caption; a deleted message shows none of them.
 import type { Message } from '@famichat/client';
 import type { KeyboardEvent } from 'react';
 import { memo, useEffect, useRef, useState } from 'react';
+import { Avatar } from '../components/Avatar';
 import { ErrorText } from '../components/ui';
-import { store } from '../state/app';
+import { store, useApp } from '../state/app';
 import { errorMessage } from '../state/logic';
 import type { Mentionable } from './MessageText';
+import { MessageAttachments } from './media/AttachmentGrid';
 import { MessageText } from './MessageText';
-import { fullTime, isEmojiOnly, messageTime, optionsLabel } from './text';
+import { fullTime, isEmojiOnly, messageSummary, messageTime, optionsLabel } from './text';
 
 /** What a message row shows. */
 export interface MessageRowProps {
@@ -38,7 +41,13 @@ export const MessageRow = memo(function MessageRow({ message, mine, latest, send
   const refocus = useRef(false);
   const time = messageTime(message.inserted_at);
   const deleted = message.deleted_at !== null;
-  const emoji = !deleted && !editing && isEmojiOnly(message.body);
+  // An older cached copy of a message may predate attachments.
+  const attachments = deleted ? [] : (message.attachments ?? []);
+  const emoji = !deleted && !editing && attachments.length === 0 && isEmojiOnly(message.body);
+  // The author's picture goes beside their name, at the start of each run of their messages.
+  const senderAvatar = useApp((s) =>
+    senderName === undefined ? undefined : s.conversations.find((c) => c.id === message.conversation_id)?.participants.find((p) => p.id === message.sender_id)?.avatar_url,
+  );
 
   useEffect(() => {
     if (!editing && refocus.current) {
@@ -77,16 +86,22 @@ export const MessageRow = memo(function MessageRow({ message, mine, latest, send
 
   return (
     <div className={`row ${mine ? 'mine' : 'theirs'}`} data-seq={message.seq}>
-      {senderName ? <div className="sender">{senderName}</div> : null}
+      {senderName ? (
+        <div className="sender">
+          <Avatar id={message.sender_id} name={senderName} url={senderAvatar} size="small" />
+          {senderName}
+        </div>
+      ) : null}
       <div className="bubble-line">
-        <div className={`bubble${deleted ? ' deleted' : ''}${emoji ? ' emoji-only' : ''}${editing ? ' editing' : ''}`}>
+        <div className={`bubble${deleted ? ' deleted' : ''}${emoji ? ' emoji-only' : ''}${editing ? ' editing' : ''}${attachments.length > 0 ? ' has-media' : ''}`}>
+          {attachments.length > 0 ? <MessageAttachments attachments={attachments} /> : null}
           {editing ? (
             <EditForm message={message} error={error} setError={setError} onSaved={saved} onCancel={stopEditing} />
           ) : deleted ? (
             <em>This message was deleted</em>
-          ) : (
+          ) : message.body ? (
             <span className="body"><MessageText body={message.body} mentionable={mentionable} /></span>
-          )}
+          ) : null}
           <span className="meta">
             {message.edited_at && !deleted ? 'edited · ' : ''}
             <time dateTime={message.inserted_at} title={fullTime(message.inserted_at)} tabIndex={-1}>
@@ -101,7 +116,7 @@ export const MessageRow = memo(function MessageRow({ message, mine, latest, send
             ref={optionsRef}
             className="options-button"
             aria-expanded={menu}
-            aria-label={optionsLabel(message.body, time)}
+            aria-label={optionsLabel(messageSummary(message), time)}
             onClick={() => { setMenu(!menu); setConfirming(false); }}
             onKeyDown={menu ? onMenuKey : undefined}
           >
@@ -157,7 +172,8 @@ function EditForm({ message, error, setError, onSaved, onCancel }: {
 
   const save = async () => {
     const body = draft.trim();
-    if (!body) {
+    // A caption may go: the photos stay. A message of text alone is deleted instead.
+    if (!body && (message.attachments ?? []).length === 0) {
       setError('A message cannot be empty. To remove it, use Delete.');
       return;
     }

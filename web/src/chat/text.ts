@@ -1,5 +1,7 @@
 // Pure text logic of the chat screen (unit-tested): message times, emoji-only bodies, @mentions, and the
-// options button's accessible name.
+// options button's accessible name, and what a message with only attachments reads as.
+import type { Message } from '@famichat/client';
+import type { Attachment } from './media/format';
 
 /** A message's time in the viewer's locale without a leading zero: "9:05 AM" (or "09:05" where the locale says so). */
 export function messageTime(iso: string): string {
@@ -50,4 +52,22 @@ export function optionsLabel(body: string, time: string): string {
   const chars = [...flat];
   const quoted = chars.length > QUOTED_LENGTH ? `${chars.slice(0, QUOTED_LENGTH - 1).join('').trimEnd()}…` : flat;
   return `Options for your message “${quoted}” at ${time}`;
+}
+
+/** What a list preview says for a message without text: "Photo", "2 photos", "Video", "Voice message", "File: a.pdf". */
+export function attachmentSummary(attachments: readonly Pick<Attachment, 'kind' | 'filename'>[]): string {
+  const count = attachments.length;
+  if (count === 0) return '';
+  const kinds = new Set(attachments.map((a) => a.kind));
+  if (kinds.size > 1) return kinds.has('file') || kinds.has('audio') ? `${count} attachments` : `${count} photos and videos`;
+  const kind = attachments[0]?.kind;
+  if (kind === 'image') return count === 1 ? 'Photo' : `${count} photos`;
+  if (kind === 'video') return count === 1 ? 'Video' : `${count} videos`;
+  if (kind === 'audio') return count === 1 ? 'Voice message' : `${count} voice messages`;
+  return count === 1 ? `File: ${attachments[0]?.filename ?? ''}` : `${count} files`;
+}
+
+/** What a message reads as in a preview or a label: its text, else a summary of its attachments. */
+export function messageSummary(message: Pick<Message, 'body' | 'attachments'>): string {
+  return message.body.trim() ? message.body : attachmentSummary(message.attachments ?? []);
 }

@@ -3,7 +3,9 @@ import { useState } from 'react';
 import { navigate } from '../router';
 import { store, useApp } from '../state/app';
 import { errorMessage, shortTime } from '../state/logic';
-import { Avatar, ErrorText } from './ui';
+import { messageSummary } from '../chat/text';
+import { Avatar } from './Avatar';
+import { ErrorText } from './ui';
 
 const KIND: Record<Conversation['type'], string> = { family: 'Family', direct: 'Direct', group: 'Group', self: 'Notes' };
 
@@ -39,10 +41,12 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
       <ul aria-label="Conversations, most recent first">
         {conversations.map((c) => {
           const other = c.type === 'direct' ? c.participants.find((p) => p.id !== me?.id) : undefined;
+          // A direct chat shows the other person's picture, Notes one's own; families and groups their initials.
+          const pictured = other ?? (c.type === 'self' ? c.participants[0] : undefined);
           const preview = c.last_message
             ? c.last_message.deleted_at
               ? 'Message deleted'
-              : `${c.last_message.sender_id === me?.id ? 'You: ' : c.type !== 'direct' && c.type !== 'self' ? `${c.participants.find((p) => p.id === c.last_message?.sender_id)?.display_name ?? ''}: ` : ''}${c.last_message.body}`
+              : `${c.last_message.sender_id === me?.id ? 'You: ' : c.type !== 'direct' && c.type !== 'self' ? `${c.participants.find((p) => p.id === c.last_message?.sender_id)?.display_name ?? ''}: ` : ''}${messageSummary(c.last_message)}`
             : 'No messages yet';
           const time = c.last_message_at ?? c.created_at;
           return (
@@ -57,7 +61,7 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
                   navigate(`/c/${c.id}`);
                 }}
               >
-                <Avatar name={c.title} online={other ? online.includes(other.id) : false} />
+                <Avatar id={pictured?.id ?? c.id} name={c.title} url={pictured?.avatar_url} online={other ? online.includes(other.id) : false} />
                 <span className="conversation-text">
                   <span className="conversation-top">
                     <span className="title">{c.title}</span>

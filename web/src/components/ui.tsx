@@ -84,21 +84,6 @@ export function AuthCard({ title, children }: { title: string; children: ReactNo
   );
 }
 
-export function Avatar({ name, online }: { name: string; online?: boolean }) {
-  const initials = name
-    .split(/\s+/)
-    .filter(Boolean)
-    .slice(0, 2)
-    .map((w) => [...w][0]?.toUpperCase() ?? '')
-    .join('');
-  return (
-    <span className="avatar" aria-hidden="true">
-      {initials || '?'}
-      {online ? <span className="presence-dot" /> : null}
-    </span>
-  );
-}
-
 export function BackLink() {
   return (
     <a href="/" className="back" aria-label="Back to conversations" onClick={(e) => { e.preventDefault(); navigate('/'); }}>

@@ -4,6 +4,7 @@
 import type { FamilyDetail, Member, OpenInvite, Role } from '@famichat/client';
 import { useEffect, useRef, useState } from 'react';
 import { ConfirmInline, LinkShare, dateTimeText } from '../components/share';
+import { Avatar } from '../components/Avatar';
 import { BackLink, ErrorText } from '../components/ui';
 import { store, useApp } from '../state/app';
 import { errorMessage } from '../state/logic';
@@ -105,7 +106,8 @@ function FamilyPanel({ family, focusInvite }: { family: FamilyDetail; focusInvit
           return (
             <li key={m.user.id} className="member" data-user={m.user.username}>
               <div className="member-text">
-                <span>
+                <span className="member-name">
+                  <Avatar id={m.user.id} name={name} url={m.user.avatar_url} size="small" />
                   <strong>{name}</strong> <span className="muted">@{m.user.username}</span>
                   {m.user.id === me?.id ? <span className="muted"> (you)</span> : online.includes(m.user.id) ? <span className="online-label"> · online</span> : null}
                 </span>

@@ -58,6 +58,8 @@ function Chat({ conversation, me, pending, connected, online }: { conversation: 
   const { seen } = chat;
   const seenNames = useMemo(() => (seen ? { messageId: seen.messageId, names: seen.userIds.map((uid) => names.get(uid) ?? 'Someone') } : undefined), [seen, names]);
   const other = conversation.type === 'direct' ? conversation.participants.find((p) => p.id !== me.id) : undefined;
+  // The header's picture: the other person's in a direct chat, one's own in Notes, else the conversation's initials.
+  const pictured = other ?? (conversation.type === 'self' ? me : undefined);
   const typingNames = chat.typingIds.map((uid) => names.get(uid) ?? 'Someone');
   // Files dropped anywhere on the chat go to the composer's tray.
   const attachRef = useRef<(files: File[]) => void>(undefined);
@@ -71,7 +73,13 @@ function Chat({ conversation, me, pending, connected, online }: { conversation: 
   return (
     <section className="chat" aria-label={`Conversation: ${conversation.title}`} {...drop.handlers}>
       <DropOverlay over={drop.over} />
-      <ChatHeader title={conversation.title} subtitle={subtitle} {...(conversation.type === 'group' ? { onOpenDetails: () => setDetails(true) } : {})} />
+      <ChatHeader
+        title={conversation.title}
+        subtitle={subtitle}
+        picture={{ id: pictured?.id ?? conversation.id, name: conversation.title, url: pictured?.avatar_url }}
+        mediaHref={`/c/${conversation.id}/media`}
+        {...(conversation.type === 'group' ? { onOpenDetails: () => setDetails(true) } : {})}
+      />
       {details ? <GroupDetails conversation={conversation} me={me} onClose={() => setDetails(false)} /> : null}
       {chat.unavailable ? <OfflineNote /> : null}
       <MessageList

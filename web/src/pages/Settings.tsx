@@ -1,8 +1,10 @@
-// Settings: one's name, password, devices (sessions) and theme, and logging out.
-import type { Session } from '@famichat/client';
+// Settings: one's profile picture, name, password, devices (sessions) and theme, and logging out.
+import type { Me, Session } from '@famichat/client';
 import { ApiError } from '@famichat/client';
 import type { FormEvent } from 'react';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { removeProfilePicture, setProfilePicture } from '../chat/media/profile-picture';
+import { Avatar } from '../components/Avatar';
 import { dateTimeText } from '../components/share';
 import { BackLink, ErrorText, Field } from '../components/ui';
 import { navigate } from '../router';
@@ -29,6 +31,7 @@ export function SettingsPage() {
         <p>
           Logged in as <strong>{me?.display_name}</strong> <span className="muted">@{me?.username}</span>
         </p>
+        {me ? <ProfilePicture me={me} /> : null}
         {me ? <DisplayNameForm current={me.display_name} /> : null}
         <PasswordForm onChanged={() => setDevicesVersion((v) => v + 1)} />
         <Devices version={devicesVersion} />
@@ -75,6 +78,59 @@ function Saved({ message }: { message: string | undefined }) {
     <p className="success" role="status">
       {message}
     </p>
+  );
+}
+
+/** "Profile picture": the current one (or the initials), Choose a picture, and Remove. */
+function ProfilePicture({ me }: { me: Me }) {
+  const input = useRef<HTMLInputElement>(null);
+  const [busy, setBusy] = useState<'choose' | 'remove'>();
+  const [error, setError] = useState<string>();
+  const [saved, setSaved] = useState<string>();
+  const apply = async (kind: 'choose' | 'remove', change: () => Promise<Me>, done: string) => {
+    setBusy(kind);
+    setError(undefined);
+    setSaved(undefined);
+    try {
+      store.set({ me: await change() });
+      // The picture appears in the list, chats and member lists: reload them with it.
+      await Promise.all([store.reloadConversations(), store.reloadFamilies()]);
+      setSaved(done);
+    } catch (e) {
+      setError(e instanceof ApiError && e.code === 'validation_failed' ? 'That file is not a picture this app can show. Choose a JPEG, PNG, WebP or GIF.' : errorMessage(e));
+    } finally {
+      setBusy(undefined);
+      if (input.current) input.current.value = '';
+    }
+  };
+  const chosen = (file: File | undefined) => {
+    if (!file) return;
+    if (!file.type.startsWith('image/')) {
+      setError('Choose a picture (a JPEG, PNG, WebP or GIF).');
+      return;
+    }
+    void apply('choose', () => setProfilePicture(file), 'Your profile picture was updated.');
+  };
+  return (
+    <section className="settings-section profile-picture" aria-labelledby="settings-picture">
+      <h2 id="settings-picture">Profile picture</h2>
+      <div className="profile-picture-row">
+        <Avatar id={me.id} name={me.display_name} url={me.avatar_url} size="large" labelled />
+        <div className="profile-picture-actions">
+          <input ref={input} id="profile-picture-file" className="sr-only" type="file" accept="image/*" onChange={(e) => chosen(e.target.files?.[0])} disabled={busy !== undefined} />
+          <label htmlFor="profile-picture-file" className={`button-link${busy ? ' disabled' : ''}`}>
+            {busy === 'choose' ? 'Uploading…' : me.avatar_url ? 'Choose another picture' : 'Choose a picture'}
+          </label>
+          {me.avatar_url ? (
+            <button type="button" className="danger" disabled={busy !== undefined} onClick={() => void apply('remove', removeProfilePicture, 'Your profile picture was removed.')}>
+              {busy === 'remove' ? 'Removing…' : 'Remove picture'}
+            </button>
+          ) : null}
+        </div>
+      </div>
+      <ErrorText message={error} />
+      <Saved message={saved} />
+    </section>
   );
 }
 
