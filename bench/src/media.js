@@ -43,6 +43,7 @@ export async function media(o, log) {
   let db;
   let server;
   let client;
+  let sink;
   log('8. media');
   try {
     db = await createDatabase();
@@ -70,13 +71,25 @@ export async function media(o, log) {
         out[key] = { error: String(error?.stack ?? error) };
       }
     };
-    await part('upload', 'upload throughput', () => uploadThroughput(o, client, server.base, ceilingDir, jpeg, log));
+    // Server RSS along the way: what the work before a figure left behind.
+    const along = [];
+    const checkpoint = (at) => along.push({ at, rss_mb: mb(rssOf(server.pid)) });
+    checkpoint('after start');
     await part('rss', 'server RSS under parallel uploads', () => rssUnderUploads(o, server, token, log));
+    checkpoint('after the parallel uploads');
+    sink = await startCeilingProcess('upload-sink.js', ceilingDir);
+    await part('upload', 'upload throughput', () => uploadThroughput(o, client, server.base, sink, ceilingDir, jpeg, log, checkpoint));
+    await sink.stop();
+    checkpoint('after the JPEG uploads');
     await part('serve', 'serving a photo', () => serving(o, server.base, client, jpeg, staticDir, log));
+    checkpoint('after serving');
+    out.server_rss_along = along;
+    log(`  server RSS along the way: ${along.map((x) => `${x.at} ${x.rss_mb} MB`).join(', ')}`);
     await part('thumbnail', 'thumbnail', () => thumbnails(o, jpeg, dir, log));
     if (o.judge) for (const [name, value, ok] of mediaTargets(out)) log(`  ${ok === null ? '----' : ok ? 'PASS' : 'MISS'} ${name}: ${value}`);
   } finally {
     client?.close();
+    await sink?.stop().catch(() => {});
     await server?.stop().catch(() => {});
     await db?.drop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
@@ -112,7 +125,7 @@ function* slices(buffer, size) {
 // --- HTTP ----------------------------------------------------------------------------------------------
 
 /** POSTs raw bodies to /api/v1/uploads over keep-alive connections (node:http), timing each to its reply. */
-function uploader(base, token, maxSockets) {
+function uploader(base, token, maxSockets, route = '/api/v1/uploads') {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   const { hostname, port } = new URL(base);
   const post = (body, filename, type) =>
@@ -124,7 +137,7 @@ function uploader(base, token, maxSockets) {
           port,
           agent,
           method: 'POST',
-          path: `/api/v1/uploads?filename=${encodeURIComponent(filename)}`,
+          path: `${route}?filename=${encodeURIComponent(filename)}`,
           headers: { authorization: `Bearer ${token}`, 'content-type': type, 'content-length': body.length },
           timeout: REQUEST_TIMEOUT_MS,
         },
@@ -194,106 +207,130 @@ async function diskWrite(path, body) {
   return ms;
 }
 
-/** Uploads of one big file and of many photo-sized files (random bytes: stored as `file`) vs the disk; then real JPEGs. */
-async function uploadThroughput(o, client, base, ceilingDir, jpeg, log) {
+/**
+ * Runs `rounds` rounds of `sides` (name → async function returning milliseconds), each round starting with
+ * the next side, so that no side always goes first; returns each side's total milliseconds.
+ */
+async function takingTurns(sides, rounds, onRound) {
+  const total = Object.fromEntries(sides.map(([name]) => [name, 0]));
+  for (let r = 0; r < rounds; r++) {
+    const times = {};
+    for (let k = 0; k < sides.length; k++) {
+      const [name, fn] = sides[(r + k) % sides.length];
+      times[name] = await fn(r);
+      total[name] += times[name];
+    }
+    onRound?.(times);
+  }
+  return total;
+}
+
+/**
+ * Uploads of one big file and of many photo-sized files (random bytes: stored as `file`) vs the disk write,
+ * and vs a bare node:http server writing the bodies to the same directory (the transport alone); then real JPEGs.
+ */
+async function uploadThroughput(o, client, base, sink, ceilingDir, jpeg, log, checkpoint) {
   let n = 0;
-  // Warm-up: one photo-sized upload and one disk write, so neither side pays for its first allocation.
-  const warm = randomBytes(o.photoBytes);
-  created(await client.post(warm, 'warm-up.bin', 'application/octet-stream'), warm.length, 'warm-up.bin');
-  await diskWrite(join(ceilingDir, `w${n++}`), warm);
-
-  // (a) one big file, rounds alternating which side goes first.
-  const big = randomBytes(o.bigBytes);
-  const bigRuns = [];
-  let last;
-  for (let i = 0; i < o.bigRounds; i++) {
-    const run = {};
-    const disk = async () => (run.disk_ms = round(await diskWrite(join(ceilingDir, `b${n++}`), big)));
-    const up = async () => {
-      const res = await client.post(big, `big-${i}.bin`, 'application/octet-stream');
-      last = created(res, big.length, `big-${i}.bin`);
-      if (last.kind !== 'file') throw new Error(`random bytes stored as ${last.kind}, not file`);
-      run.server_ms = round(res.ms);
+  const sinkClient = uploader(sink.base, '', 1, '/');
+  try {
+    const timed = async (c, body, filename, type, check) => {
+      const res = await c.post(body, filename, type);
+      const a = created(res, body.length, filename);
+      check?.(a);
+      return res.ms;
     };
-    if (i % 2 === 0) await disk().then(up);
-    else await up().then(disk);
-    bigRuns.push(run);
-    log(`  upload ${mb(big.length)} MB: server ${rate(big.length, run.server_ms)} MB/s, disk ${rate(big.length, run.disk_ms)} MB/s`);
-  }
-  // What the server stored must be the same bytes: fetched back through the attachment's signed URL.
-  const back = await getOnce(base, last.url);
-  if (back.status !== 200 || back.body.length !== big.length || sha256(back.body) !== sha256(big)) {
-    throw new Error(`the ${mb(big.length)} MB upload came back as ${back.status}, ${back.body.length} bytes, ${sha256(back.body) === sha256(big) ? 'same' : 'different'} content`);
-  }
-  const bigServerMs = bigRuns.reduce((a, r) => a + r.server_ms, 0);
-  const bigDiskMs = bigRuns.reduce((a, r) => a + r.disk_ms, 0);
-  const bigOut = {
-    bytes: big.length,
-    rounds: o.bigRounds,
-    runs: bigRuns,
-    server_mb_per_s: rate(big.length * o.bigRounds, bigServerMs),
-    disk_mb_per_s: rate(big.length * o.bigRounds, bigDiskMs),
-    verified_sha256: true,
-  };
-  bigOut.ratio = round(bigOut.server_mb_per_s / bigOut.disk_mb_per_s, 3);
-
-  // (b) many photo-sized files one after another, each its own random bytes.
-  const photos = randomBytes(o.photoCount * o.photoBytes);
-  const files = [...slices(photos, o.photoBytes)];
-  let photoServerMs = 0;
-  let photoDiskMs = 0;
-  const perUpload = [];
-  for (let r = 0; r < o.photoRounds; r++) {
-    const disk = async () => {
-      const t0 = now();
-      for (const f of files) await diskWrite(join(ceilingDir, `p${n++}`), f);
-      photoDiskMs += now() - t0;
+    const sendTo = (c, check) => (body, filename) => timed(c, body, filename, 'application/octet-stream', check);
+    const asFile = (a) => {
+      if (a.kind !== 'file') throw new Error(`random bytes stored as ${a.kind}, not file`);
     };
-    const up = async () => {
-      const t0 = now();
+    let last;
+    const toServer = sendTo(client, (a) => (asFile(a), (last = a)));
+    const toSink = sendTo(sinkClient);
+    const toDisk = (body) => diskWrite(join(ceilingDir, `d${n++}`), body);
+
+    // Warm-up, one big body each: nobody's first allocation, first fsync or first JIT counts.
+    const big = randomBytes(o.bigBytes);
+    await toDisk(big);
+    await toServer(big, 'warm-up.bin');
+    await toSink(big, 'warm-up.bin');
+
+    // (a) one big file.
+    const bigRuns = [];
+    const bigTotal = await takingTurns(
+      [
+        ['disk', () => toDisk(big)],
+        ['server', (r) => toServer(big, `big-${r}.bin`)],
+        ['http_sink', (r) => toSink(big, `big-${r}.bin`)],
+      ],
+      o.bigRounds,
+      (run) => {
+        bigRuns.push(Object.fromEntries(Object.entries(run).map(([k, v]) => [`${k}_ms`, round(v)])));
+        log(`  upload ${mb(big.length)} MB: server ${rate(big.length, run.server)} MB/s, bare node:http ${rate(big.length, run.http_sink)} MB/s, disk ${rate(big.length, run.disk)} MB/s`);
+      },
+    );
+    // What the server stored must be the same bytes: fetched back through the attachment's signed URL.
+    const back = await getOnce(base, last.url);
+    if (back.status !== 200 || back.body.length !== big.length || sha256(back.body) !== sha256(big)) {
+      throw new Error(`the ${mb(big.length)} MB upload came back as ${back.status}, ${back.body.length} bytes, ${sha256(back.body) === sha256(big) ? 'same' : 'different'} content`);
+    }
+    const summary = (bytes, total) => {
+      const x = { server_mb_per_s: rate(bytes, total.server), disk_mb_per_s: rate(bytes, total.disk), http_sink_mb_per_s: rate(bytes, total.http_sink) };
+      x.ratio = round(x.server_mb_per_s / x.disk_mb_per_s, 3);
+      x.ratio_http_sink = round(x.server_mb_per_s / x.http_sink_mb_per_s, 3);
+      return x;
+    };
+    const bigOut = { bytes: big.length, rounds: o.bigRounds, runs: bigRuns, ...summary(big.length * o.bigRounds, bigTotal), verified_sha256: true };
+    checkpoint('after the big uploads');
+
+    // (b) many photo-sized files one after another, each its own random bytes.
+    const files = [...slices(randomBytes(o.photoCount * o.photoBytes), o.photoBytes)];
+    const perUpload = [];
+    const each = (send) => async (r) => {
+      let ms = 0;
       for (const [i, f] of files.entries()) {
-        const res = await client.post(f, `photo-${r}-${i}.bin`, 'application/octet-stream');
-        created(res, f.length, `photo-${r}-${i}.bin`);
-        perUpload.push(res.ms);
+        const one = await send(f, `photo-${r}-${i}.bin`);
+        if (send === toServer) perUpload.push(one);
+        ms += one;
       }
-      photoServerMs += now() - t0;
+      return ms;
     };
-    if (r % 2 === 0) await disk().then(up);
-    else await up().then(disk);
-  }
-  const photosOut = {
-    count: o.photoCount,
-    bytes: o.photoBytes,
-    rounds: o.photoRounds,
-    server_mb_per_s: rate(photos.length * o.photoRounds, photoServerMs),
-    disk_mb_per_s: rate(photos.length * o.photoRounds, photoDiskMs),
-    server_upload_ms: summarize(perUpload),
-  };
-  photosOut.ratio = round(photosOut.server_mb_per_s / photosOut.disk_mb_per_s, 3);
-  log(`  upload ${o.photoCount} x ${mb(o.photoBytes)} MB: server ${photosOut.server_mb_per_s} MB/s, disk ${photosOut.disk_mb_per_s} MB/s`);
+    const photoTotal = await takingTurns(
+      [
+        ['disk', each(toDisk)],
+        ['server', each(toServer)],
+        ['http_sink', each(toSink)],
+      ],
+      o.photoRounds,
+    );
+    const photosOut = { count: o.photoCount, bytes: o.photoBytes, rounds: o.photoRounds, ...summary(o.photoCount * o.photoBytes * o.photoRounds, photoTotal), server_upload_ms: summarize(perUpload) };
+    log(`  upload ${o.photoCount} x ${mb(o.photoBytes)} MB: server ${photosOut.server_mb_per_s} MB/s, bare node:http ${photosOut.http_sink_mb_per_s} MB/s, disk ${photosOut.disk_mb_per_s} MB/s`);
+    checkpoint('after the photo-sized uploads');
 
-  // (c) real JPEGs: the server reads them with sharp (dimensions, orientation, metadata, thumbnail). No ceiling.
-  const jpegMs = [];
-  let image;
-  for (let i = 0; i < o.jpegCount; i++) {
-    const res = await client.post(jpeg, `photo-${i}.jpg`, 'image/jpeg');
-    image = created(res, undefined, `photo-${i}.jpg`);
-    if (image.kind !== 'image') throw new Error(`a JPEG was stored as ${image.kind}, not image`);
-    jpegMs.push(res.ms);
+    // (c) real JPEGs: the server reads them with sharp (dimensions, orientation, metadata, thumbnail). No ceiling.
+    const jpegMs = [];
+    let image;
+    for (let i = 0; i < o.jpegCount; i++) {
+      const res = await client.post(jpeg, `photo-${i}.jpg`, 'image/jpeg');
+      image = created(res, undefined, `photo-${i}.jpg`);
+      if (image.kind !== 'image') throw new Error(`a JPEG was stored as ${image.kind}, not image`);
+      jpegMs.push(res.ms);
+    }
+    const jpegOut = {
+      count: o.jpegCount,
+      bytes: jpeg.length,
+      width: o.jpeg.width,
+      height: o.jpeg.height,
+      stored: { size_bytes: image?.size_bytes, width: image?.width, height: image?.height, has_thumbnail: Boolean(image?.thumbnail_url) },
+      mb_per_s: rate(jpeg.length * o.jpegCount, jpegMs.reduce((a, b) => a + b, 0)),
+      upload_ms: summarize(jpegMs),
+      // A raw upload of the same size takes about this long: the rest is the image work.
+      raw_same_size_ms: round((photosOut.server_upload_ms.p50 * jpeg.length) / o.photoBytes),
+    };
+    log(`  upload ${o.jpegCount} JPEGs of ${mb(jpeg.length)} MB: ${jpegOut.mb_per_s} MB/s, p50 ${jpegOut.upload_ms.p50} ms each (a raw file that size: ~${jpegOut.raw_same_size_ms} ms)`);
+    return { big: bigOut, photos: photosOut, jpeg: jpegOut };
+  } finally {
+    sinkClient.close();
   }
-  const jpegOut = {
-    count: o.jpegCount,
-    bytes: jpeg.length,
-    width: o.jpeg.width,
-    height: o.jpeg.height,
-    stored: { size_bytes: image?.size_bytes, width: image?.width, height: image?.height, has_thumbnail: Boolean(image?.thumbnail_url) },
-    mb_per_s: rate(jpeg.length * o.jpegCount, jpegMs.reduce((a, b) => a + b, 0)),
-    upload_ms: summarize(jpegMs),
-    // A raw upload of the same size takes about this long: the rest is the image work.
-    raw_same_size_ms: round((photosOut.server_upload_ms.p50 * jpeg.length) / o.photoBytes),
-  };
-  log(`  upload ${o.jpegCount} JPEGs of ${mb(jpeg.length)} MB: ${jpegOut.mb_per_s} MB/s, p50 ${jpegOut.upload_ms.p50} ms each (a raw file that size: ~${jpegOut.raw_same_size_ms} ms)`);
-  return { big: bigOut, photos: photosOut, jpeg: jpegOut };
 }
 
 // --- 8b. memory while uploading -------------------------------------------------------------------------
@@ -303,6 +340,8 @@ async function rssUnderUploads(o, server, token, log) {
   const body = randomBytes(o.rssBytes);
   const parallel = uploader(server.base, token, o.rssConcurrent);
   try {
+    // One upload of the same size alone first: the server's steady state, not its first request, is the baseline.
+    created(await parallel.post(body, 'alone.bin', 'application/octet-stream'), body.length, 'alone.bin');
     await sleep(1000);
     const before = [];
     for (let i = 0; i < 10; i++) {
@@ -348,18 +387,18 @@ async function rssUnderUploads(o, server, token, log) {
 
 // --- 8c. serving ----------------------------------------------------------------------------------------
 
-/** Starts the @fastify/static ceiling as its own process. */
-async function startStatic(dir) {
+/** Starts a ceiling server (`static-server.js` or `upload-sink.js`, given a directory) as its own process. */
+async function startCeilingProcess(script, dir) {
   const port = 5900 + Math.floor(Math.random() * 300);
-  const child = track(spawn(process.execPath, [join(root, 'bench', 'src', 'static-server.js'), String(port), dir], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const child = track(spawn(process.execPath, [join(root, 'bench', 'src', script), String(port), dir], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const ready = once(child.stdout, 'data');
   const exited = once(child, 'exit').then(() => {
-    throw new Error('the static server exited during start');
+    throw new Error(`${script} exited during start`);
   });
   const [line] = await Promise.race([ready, exited, sleep(30_000).then(() => [''])]);
   if (!String(line).includes('ready')) {
     child.kill('SIGKILL');
-    throw new Error('the static server did not start');
+    throw new Error(`${script} did not start`);
   }
   return {
     base: `http://127.0.0.1:${port}`,
@@ -428,7 +467,7 @@ async function serving(o, base, client, jpeg, staticDir, log) {
   if (first.status !== 200) throw new Error(`GET of the photo's URL: ${first.status} ${first.body.toString().slice(0, 200)}`);
   const bytes = first.body.length;
   writeFileSync(join(staticDir, 'photo.jpg'), first.body);
-  const statik = await startStatic(staticDir);
+  const statik = await startCeilingProcess('static-server.js', staticDir);
   const runs = { server: [], static: [] };
   try {
     const check = await getOnce(statik.base, '/photo.jpg');
