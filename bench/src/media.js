@@ -29,11 +29,18 @@ const REQUEST_TIMEOUT_MS = 120_000;
 /** The part of a body written at a time, by the client and by the disk ceiling alike. */
 const CHUNK = 64 * 1024;
 
+/** Temporary directories still to remove, also when the bench is interrupted (installCleanup exits the process). */
+const temporary = new Set();
+process.on('exit', () => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
 /** The media section (scenario 8). */
 export async function media(o, log) {
   const problems = [];
   const out = {};
   const dir = mkdtempSync(join(tmpdir(), 'famichat-bench-media-'));
+  temporary.add(dir);
   const mediaDir = join(dir, 'media');
   // The ceiling writes next to the server's files: same directory tree, same filesystem.
   const ceilingDir = join(mediaDir, 'bench-ceiling');
@@ -93,6 +100,7 @@ export async function media(o, log) {
     await server?.stop().catch(() => {});
     await db?.drop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
+    temporary.delete(dir);
   }
   return { settings: o, ...out, problems };
 }
