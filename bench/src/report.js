@@ -211,14 +211,14 @@ export function renderMarkdown(r) {
       const failed = (x) => (x?.error ? `failed: \`${x.error.split('\n')[0]}\`` : null);
       const u = m.upload;
       if (u) {
-        p('Uploads (`POST /api/v1/uploads`, raw body streamed in 64 KiB chunks over one keep-alive connection, one at a time). Ceiling: the same bytes written by the bench process to a file in the media directory with a file stream in 64 KiB chunks, then `fsync`ed (the server also `fsync`s before it answers). Second ceiling, the transport alone: a bare `node:http` server (`src/upload-sink.js`, its own process) streaming each body to a file in the same directory and `fsync`ing it. Rounds take turns, each starting with the next side, after one warm-up upload each.');
+        p('Uploads (`POST /api/v1/uploads`, raw body streamed in 64 KiB chunks over one keep-alive connection, one at a time). Ceiling: the same bytes written by the bench process to a file in the media directory with a file stream in 64 KiB chunks, then `fsync`ed (the server also `fsync`s before it answers). Second ceiling, the transport alone: a bare `node:http` server (`src/upload-sink.js`, its own process) streaming each body to a file in the same directory and `fsync`ing it. Rounds take turns, each starting with the next side, after one warm-up upload each; each figure is the median of its rounds (every round is in the JSON).');
         p();
         if (failed(u)) p(failed(u));
         else {
           p('| upload | Famichat (MB/s) | disk write + fsync (MB/s) | ratio | bare node:http + fsync (MB/s) | ratio |');
           p('|---|---|---|---|---|---|');
-          p(`| 1 × ${mbOf(u.big.bytes)} MB of random bytes (stored as \`file\`, fetched back identical), ${plural(u.big.rounds, 'round')} | ${f(u.big.server_mb_per_s)} | ${f(u.big.disk_mb_per_s)} | ${f(u.big.ratio)} | ${f(u.big.http_sink_mb_per_s)} | ${f(u.big.ratio_http_sink)} |`);
-          p(`| ${u.photos.count} × ${mbOf(u.photos.bytes)} MB of random bytes, one after another, ${plural(u.photos.rounds, 'round')} | ${f(u.photos.server_mb_per_s)} (p50 ${f(u.photos.server_upload_ms.p50)} ms each) | ${f(u.photos.disk_mb_per_s)} | ${f(u.photos.ratio)} | ${f(u.photos.http_sink_mb_per_s)} | ${f(u.photos.ratio_http_sink)} |`);
+          p(`| 1 × ${mbOf(u.big.bytes)} MB of random bytes (stored as \`file\`, fetched back identical), median of ${plural(u.big.rounds, 'round')} | ${f(u.big.server_mb_per_s)} | ${f(u.big.disk_mb_per_s)} | ${f(u.big.ratio)} | ${f(u.big.http_sink_mb_per_s)} | ${f(u.big.ratio_http_sink)} |`);
+          p(`| ${u.photos.count} × ${mbOf(u.photos.bytes)} MB of random bytes, one after another, median of ${plural(u.photos.rounds, 'round')} | ${f(u.photos.server_mb_per_s)} (p50 ${f(u.photos.server_upload_ms.p50)} ms each) | ${f(u.photos.disk_mb_per_s)} | ${f(u.photos.ratio)} | ${f(u.photos.http_sink_mb_per_s)} | ${f(u.photos.ratio_http_sink)} |`);
           p(`| ${u.jpeg.count} × a ${u.jpeg.width}×${u.jpeg.height} JPEG of ${mbOf(u.jpeg.bytes)} MB (the server reads it with sharp: orientation, metadata, thumbnail) | ${f(u.jpeg.mb_per_s)} (p50 ${f(u.jpeg.upload_ms.p50)} ms each; a raw file that size ~${f(u.jpeg.raw_same_size_ms)} ms) | no ceiling | | | |`);
           p();
         }
@@ -253,7 +253,7 @@ export function renderMarkdown(r) {
       }
       const sv = m.serve;
       if (sv) {
-        p(`Serving a photo: ${sv?.viewers ?? ''} keep-alive clients each GET the same photo again and again (the server: its signed URL, no Authorization header, each GET re-checks access; the ceiling: \`@fastify/static\` serving the same bytes from a minimal Fastify app in its own process). Same client code, ${plural(sv?.rounds ?? 0, 'round')} of ${m.settings.serveMs / 1000} s each, taking turns.`);
+        p(`Serving a photo: ${sv?.viewers ?? ''} keep-alive clients each GET the same photo again and again (the server: its signed URL, no Authorization header, each GET re-checks access; the ceiling: \`@fastify/static\` serving the same bytes from a minimal Fastify app in its own process). Same client code, ${plural(sv?.rounds ?? 0, 'round')} of ${m.settings.serveMs / 1000} s each, taking turns; MB/s is the median of the rounds.`);
         p();
         if (failed(sv)) p(failed(sv));
         else {

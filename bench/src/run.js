@@ -53,7 +53,7 @@ const settings = quick
       history: { depth: 1_000_000, shallowDepth: 1000, requests: 2000 },
       footprint: { steadyRate: 200, steadyMs: 600_000 },
       register: { clients: 64, baselineMs: 5000, floodSeconds: 5 },
-      media: { judge: true, bigBytes: 100e6, bigRounds: 3, photoCount: 30, photoBytes: 3e6, photoRounds: 2, jpeg: { width: 4000, height: 3000 }, jpegCount: 10, rssConcurrent: 10, rssBytes: 100e6, thumbnailRuns: 40, viewers: 50, serveMs: 10_000, serveRounds: 2 },
+      media: { judge: true, bigBytes: 100e6, bigRounds: 5, photoCount: 30, photoBytes: 3e6, photoRounds: 3, jpeg: { width: 4000, height: 3000 }, jpegCount: 10, rssConcurrent: 10, rssBytes: 100e6, thumbnailRuns: 40, viewers: 50, serveMs: 6000, serveRounds: 3 },
     };
 
 const scenarios = [
