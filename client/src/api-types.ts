@@ -3502,6 +3502,135 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/media/{id}/{variant}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stored file or its thumbnail, for the viewer its signed URL was issued to (public: the URL is the capability)
+         * @description The URL comes from an Attachment (url, thumbnail_url) or a User (avatar_url), signed for one viewer (v, e, s). Every fetch re-checks that the viewer may still see the upload; a wrong, expired or forged URL, an unknown upload and one the viewer may no longer see are the same 404. Range requests (one range) get 206, an unsatisfiable one 416; If-None-Match with the ETag gets 304. Served with Cache-Control: private, X-Content-Type-Options: nosniff, Content-Disposition inline (image, video, audio) or attachment (other files) and a sandboxing Content-Security-Policy.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The viewer the URL was issued to */
+                    v?: unknown;
+                    /** @description Expiry, unix seconds */
+                    e?: unknown;
+                    /** @description Signature */
+                    s?: unknown;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    /** @description original or thumbnail */
+                    variant: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The bytes, with the stored Content-Type */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "*/*": string;
+                    };
+                };
+                /** @description The requested range (Content-Range) */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "*/*": string;
+                    };
+                };
+                /** @description Not modified (If-None-Match) */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description bad_request: malformed JSON or wrong content type */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not_found: unknown, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description payload_too_large: a message body over 8192 bytes of UTF-8, or a request body over the server limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad_request: the range is not satisfiable (Content-Range: bytes *\/size) */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description validation_failed: details.fields maps field to reason */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unavailable: the database is unreachable; see Retry-After */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/password-resets/{token}": {
         parameters: {
             query?: never;
@@ -3968,6 +4097,121 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a photo, video, voice message or file (the raw body)
+         * @description The request body is the file itself, with its Content-Type (a hint only: the kind comes from the bytes). Streamed to storage; larger than FAMICHAT_UPLOAD_MAX_BYTES: 413 payload_too_large (details.max_bytes), answered before the connection closes, nothing kept. An upload that would take the caller's uploads over their quota (FAMICHAT_UPLOAD_QUOTA_BYTES, counting every upload of theirs): 413 payload_too_large with details {reason: "quota_exceeded", quota_bytes, used_bytes} (a retry does not help, so it is not a 429). Uploads started per minute are limited: 429 rate_limited. Images are stored with their metadata removed and orientation applied; an image over FAMICHAT_IMAGE_MAX_PIXELS is 422 validation_failed; bytes with an image's magic number that do not decode are stored as kind "file" (application/octet-stream). HEIC is stored as a file. Storage unreachable or full: 503 unavailable with Retry-After. The upload is swept after 24 h unless a message carries it or it is a profile picture.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description The file name shown to people; sanitized, at most 255 bytes kept */
+                    filename?: string;
+                    /** @description Audio or video length, used when the server cannot read it */
+                    duration_ms?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description The file */
+            requestBody: {
+                content: {
+                    "*/*": string;
+                };
+            };
+            responses: {
+                /** @description Success */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Attachment"];
+                            meta: components["schemas"]["Meta"];
+                        };
+                    };
+                };
+                /** @description bad_request: malformed JSON or wrong content type */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unauthorized: missing, unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description payload_too_large: a message body over 8192 bytes of UTF-8, or a request body over the server limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description validation_failed: details.fields maps field to reason */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate_limited: see Retry-After and details.retry_in_ms */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unavailable: the database is unreachable; see Retry-After */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

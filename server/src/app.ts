@@ -29,6 +29,7 @@ import { watchShapes } from './chat/conversation-shapes.js';
 import { watchRevocations } from './accounts/sessions.js';
 import { conversationRoutes } from './http/routes/conversations.js';
 import { familyRoutes } from './http/routes/families.js';
+import { mediaRoutes } from './http/routes/media.js';
 import { operationRoutes } from './http/routes/operations.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import { registerWeb } from './http/web.js';
@@ -149,6 +150,7 @@ export async function buildApp(
   await app.register(familyRoutes(domain), { prefix: '/api/v1' });
   await app.register(conversationRoutes(domain), { prefix: '/api/v1' });
   await app.register(brandingRoutes(domain), { prefix: '/api/v1' });
+  await app.register(mediaRoutes(domain), { prefix: '/api/v1' });
   const stopWatchingBranding = watchBranding(domain);
   const stopWatchingShapes = watchShapes(domain);
   const stopWatchingRevocations = watchRevocations(domain);

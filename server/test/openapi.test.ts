@@ -8,13 +8,16 @@ import { buildApp } from '../src/app.js';
 import type { Res, TestApp } from './helpers/app.js';
 import { startTestApp } from './helpers/app.js';
 import type { Person } from './helpers/fixtures.js';
+import { mediaDir } from './helpers/media.js';
 
 let t: TestApp;
 let doc: any;
 const registered: Array<{ method: string; url: string }> = [];
 
+const media = mediaDir();
+
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ FAMICHAT_MEDIA_DIR: media });
   const res = await t.as().get('/api/openapi.json');
   expect(res.status).toBe(200);
   doc = res.body;
@@ -106,7 +109,9 @@ describe('document structure', () => {
         expect(ids.has(op.operationId), op.operationId).toBe(false);
         ids.add(op.operationId);
       }
-      if (op.requestBody) expect(op.requestBody.content['application/json'].schema.type, label).toBe('object');
+      // JSON bodies are objects; the one raw body (an upload) is binary of any media type.
+      if (op.requestBody?.content['application/json']) expect(op.requestBody.content['application/json'].schema.type, label).toBe('object');
+      else if (op.requestBody) expect(op.requestBody.content['*/*'].schema, label).toMatchObject({ type: 'string', format: 'binary' });
     }
   });
 });
@@ -157,9 +162,11 @@ describe('error statuses and security', () => {
 
   it('marks exactly the routes that need no token as public, and documents 401 on all others', () => {
     const mustBePublic = ['get /api/v1/setup', 'post /api/v1/setup', 'post /api/v1/auth/login', 'post /api/v1/auth/register', 'get /api/v1/invites/{token}', 'get /api/v1/password-resets/{token}', 'post /api/v1/auth/password-reset', 'get /healthz', 'get /readyz', 'get /metrics'];
-    // The contract's other public routes: branding and themes.
+    // The contract's other public routes: branding and themes, and media (the signed URL is the capability).
     const mayBePublic = (method: string, path: string) =>
-      mustBePublic.includes(`${method} ${path}`) || (method === 'get' && (path === '/api/v1/branding' || path.startsWith('/api/v1/themes/'))) || !path.startsWith('/api/v1/');
+      mustBePublic.includes(`${method} ${path}`) ||
+      (method === 'get' && (path === '/api/v1/branding' || path.startsWith('/api/v1/themes/') || path === '/api/v1/media/{id}/{variant}')) ||
+      !path.startsWith('/api/v1/');
     const publicOps = operations().filter(({ op }) => isPublic(op));
     for (const name of mustBePublic) expect(publicOps.map(({ method, path }) => `${method} ${path}`)).toContain(name);
     for (const { method, path } of publicOps) expect(mayBePublic(method, path), `${method} ${path} is public`).toBe(true);
@@ -299,6 +306,14 @@ describe('real responses match the document', () => {
     c('GET', '/api/v1/conversations/{id}/messages', await api.get(`/api/v1/conversations/${groupId}/messages`));
     c('DELETE', '/api/v1/conversations/{id}/participants/{user_id}', await api.delete(`/api/v1/conversations/${groupId}/participants/${bob.id}`));
     c('DELETE', '/api/v1/conversations/{id}/participants/{user_id}', await t.as(bob.token).delete(`/api/v1/conversations/${groupId}/participants/${admin.id}`));
+
+    const upload = c('POST', '/api/v1/uploads', await api.post('/api/v1/uploads?filename=notes.txt', 'plain words', { 'content-type': 'text/plain' }));
+    expect(upload.status).toBe(201);
+    c('POST', '/api/v1/uploads', await anon.post('/api/v1/uploads', 'plain words', { 'content-type': 'text/plain' }));
+    c('POST', '/api/v1/uploads', await api.post('/api/v1/uploads?duration_ms=soon', 'plain words', { 'content-type': 'text/plain' }));
+    expect(c('GET', '/api/v1/media/{id}/{variant}', await anon.get(upload.body.data.url)).body).toBe('plain words');
+    c('GET', '/api/v1/media/{id}/{variant}', await anon.get(`/api/v1/media/${upload.body.data.id}/original`));
+    c('GET', '/api/v1/media/{id}/{variant}', await anon.get(upload.body.data.url, { range: 'bytes=100-' }));
 
     c('GET', '/healthz', await anon.get('/healthz'));
     c('GET', '/readyz', await anon.get('/readyz'));

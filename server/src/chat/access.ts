@@ -195,3 +195,38 @@ export async function requireInstanceAdmin(ex: Executor, userId: string): Promis
   const row = await firstRow<{ is_instance_admin: boolean }>(ex, sql`SELECT is_instance_admin FROM users WHERE id = ${userId}`);
   if (row?.is_instance_admin !== true) throw forbidden('Only the instance admin can change the branding.');
 }
+
+/** What serving an upload needs from its row, read by {@link canSeeUpload}. */
+export interface VisibleUpload {
+  kind: 'image' | 'video' | 'audio' | 'file';
+  mime_type: string;
+  filename: string;
+  size_bytes: number;
+  storage_key: string;
+  thumbnail_key: string | null;
+  etag: string;
+}
+
+/**
+ * The upload `uploadId` (an id parsed with {@link requireId}) when `viewerId` may see it, in one indexed query:
+ * the viewer uploaded it; or it is attached to a message (not deleted) of a conversation the viewer
+ * participates in now; or it is the profile picture of a user who shares a family with the viewer.
+ * @returns null otherwise, the same as for an unknown upload.
+ */
+export async function canSeeUpload(ex: Executor, uploadId: string, viewerId: string): Promise<VisibleUpload | null> {
+  const row = await firstRow<VisibleUpload>(
+    ex,
+    sql`SELECT up.kind, up.mime_type, up.filename, up.size_bytes, up.storage_key, up.thumbnail_key, up.etag
+        FROM uploads up
+        WHERE up.id = ${uploadId} AND (
+          up.uploader_id = ${viewerId}
+          OR EXISTS (SELECT 1 FROM messages m JOIN participants p ON ${isParticipant('p', sql`m.conversation_id`, viewerId)}
+                     WHERE m.id = up.message_id AND m.deleted_at IS NULL)
+          OR EXISTS (SELECT 1 FROM users u
+                     JOIN memberships m1 ON m1.user_id = u.id
+                     JOIN memberships m2 ON m2.family_id = m1.family_id AND m2.user_id = ${viewerId}
+                     WHERE u.id = up.uploader_id AND u.avatar_upload_id = up.id))`,
+    'can_see_upload',
+  );
+  return row ? { ...row, size_bytes: Number(row.size_bytes) } : null;
+}

@@ -9,6 +9,8 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { isDatabaseUnavailable } from '../db/connect.js';
 import type { ErrorCode } from '../errors.js';
 import { AppError } from '../errors.js';
+import { StorageError } from '../media/storage.js';
+import { ClientAborted } from '../media/uploads.js';
 import { sendError } from './envelope.js';
 
 /** The HTTP status of each error code. */
@@ -121,6 +123,18 @@ export function registerErrorHandling(app: FastifyInstance): void {
         message: error.message,
         ...(error.details ? { details: error.details } : {}),
       });
+    }
+    if (error instanceof StorageError) {
+      request.log.warn({ err: safeError(error), reason: error.reason }, 'media storage failed');
+      reply.header('retry-after', error.reason === 'full' ? '60' : '5');
+      return sendError(request, reply, 503, {
+        code: 'unavailable',
+        message: error.reason === 'full' ? 'The media storage is full.' : 'The media storage is unavailable; try again shortly.',
+      });
+    }
+    if (error instanceof ClientAborted) {
+      // Nobody reads this answer: the client has gone.
+      return sendError(request, reply, 400, { code: 'bad_request', message: error.message });
     }
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) {
