@@ -38,6 +38,7 @@ process.on('exit', () => {
 /** The media section (scenario 8). */
 export async function media(o, log) {
   const problems = [];
+  const findings = [];
   const out = {};
   const dir = mkdtempSync(join(tmpdir(), 'famichat-bench-media-'));
   temporary.add(dir);
@@ -91,6 +92,11 @@ export async function media(o, log) {
     await part('serve', 'serving a photo', () => serving(o, server.base, client, jpeg, staticDir, log));
     checkpoint('after serving');
     out.server_rss_along = along;
+    const before = along.find((x) => x.at === 'after the photo-sized uploads');
+    const after = along.find((x) => x.at === 'after the JPEG uploads');
+    if (before && after && after.rss_mb - before.rss_mb > 64) {
+      findings.push(`media: the server's RSS rose from ${before.rss_mb} to ${after.rss_mb} MB over ${o.jpegCount} JPEG uploads of ${o.jpeg.width}x${o.jpeg.height} (image processing; raw uploads left it flat) and stayed there`);
+    }
     log(`  server RSS along the way: ${along.map((x) => `${x.at} ${x.rss_mb} MB`).join(', ')}`);
     await part('thumbnail', 'thumbnail', () => thumbnails(o, jpeg, dir, log));
     if (o.judge) for (const [name, value, ok] of mediaTargets(out)) log(`  ${ok === null ? '----' : ok ? 'PASS' : 'MISS'} ${name}: ${value}`);
@@ -102,7 +108,7 @@ export async function media(o, log) {
     rmSync(dir, { recursive: true, force: true });
     temporary.delete(dir);
   }
-  return { settings: o, ...out, problems };
+  return { settings: o, ...out, problems, findings };
 }
 
 // --- fixtures -------------------------------------------------------------------------------------------
