@@ -281,7 +281,7 @@ async function uploadThroughput(o, client, base, sink, ceilingDir, jpeg, log, ch
     const timed = async (c, body, filename, type, check) => {
       const res = await c.post(body, filename, type);
       const a = created(res, body.length, filename);
-      check?.(a);
+      check?.(a, res);
       return res.ms;
     };
     const sendTo = (c, check) => (body, filename) => timed(c, body, filename, 'application/octet-stream', check);
@@ -289,7 +289,13 @@ async function uploadThroughput(o, client, base, sink, ceilingDir, jpeg, log, ch
       if (a.kind !== 'file') throw new Error(`random bytes stored as ${a.kind}, not file`);
     };
     let last;
-    const toServer = sendTo(client, (a) => (asFile(a), (last = a)));
+    // The server's own time for the request (the envelope's meta.duration_ms): the rest of a round trip is transport.
+    let lastServerMs;
+    const toServer = sendTo(client, (a, res) => {
+      asFile(a);
+      last = a;
+      lastServerMs = res.json.meta?.duration_ms;
+    });
     const toSink = sendTo(sinkClient);
     const toDisk = (body) => diskWrite(join(ceilingDir, `d${n++}`), body);
 
@@ -322,11 +328,15 @@ async function uploadThroughput(o, client, base, sink, ceilingDir, jpeg, log, ch
     // (b) many photo-sized files one after another, each its own random bytes.
     const files = Array.from({ length: o.photoCount }, () => randomFile(o.photoBytes));
     const perUpload = [];
+    const perUploadServer = [];
     const each = (send) => async (r) => {
       let ms = 0;
       for (const [i, f] of files.entries()) {
         const one = await send(f, `photo-${r}-${i}.bin`);
-        if (send === toServer) perUpload.push(one);
+        if (send === toServer) {
+          perUpload.push(one);
+          if (typeof lastServerMs === 'number') perUploadServer.push(lastServerMs);
+        }
         ms += one;
       }
       return ms;
@@ -339,18 +349,20 @@ async function uploadThroughput(o, client, base, sink, ceilingDir, jpeg, log, ch
       ],
       o.photoRounds,
     );
-    const photosOut = { count: o.photoCount, bytes: o.photoBytes, rounds: o.photoRounds, ...throughput(o.photoCount * o.photoBytes, photoTimes), server_upload_ms: summarize(perUpload) };
+    const photosOut = { count: o.photoCount, bytes: o.photoBytes, rounds: o.photoRounds, ...throughput(o.photoCount * o.photoBytes, photoTimes), server_upload_ms: summarize(perUpload), server_own_ms: summarize(perUploadServer) };
     log(`  upload ${o.photoCount} x ${mb(o.photoBytes)} MB: server ${photosOut.server_mb_per_s} MB/s, bare node:http ${photosOut.http_sink_mb_per_s} MB/s, disk ${photosOut.disk_mb_per_s} MB/s`);
     checkpoint('after the photo-sized uploads');
 
     // (c) real JPEGs: the server reads them with sharp (dimensions, orientation, metadata, thumbnail). No ceiling.
     const jpegMs = [];
+    const jpegServerMs = [];
     let image;
     for (let i = 0; i < o.jpegCount; i++) {
       const res = await client.post(jpeg, `photo-${i}.jpg`, 'image/jpeg');
       image = created(res, undefined, `photo-${i}.jpg`);
       if (image.kind !== 'image') throw new Error(`a JPEG was stored as ${image.kind}, not image`);
       jpegMs.push(res.ms);
+      if (typeof res.json.meta?.duration_ms === 'number') jpegServerMs.push(res.json.meta.duration_ms);
     }
     const jpegOut = {
       count: o.jpegCount,
@@ -360,6 +372,7 @@ async function uploadThroughput(o, client, base, sink, ceilingDir, jpeg, log, ch
       stored: { size_bytes: image?.size_bytes, width: image?.width, height: image?.height, has_thumbnail: Boolean(image?.thumbnail_url) },
       mb_per_s: rate(jpeg.length * o.jpegCount, jpegMs.reduce((a, b) => a + b, 0)),
       upload_ms: summarize(jpegMs),
+      server_own_ms: summarize(jpegServerMs),
       // A raw upload of the same size takes about this long: the rest is the image work.
       raw_same_size_ms: round((photosOut.server_upload_ms.p50 * jpeg.length) / o.photoBytes),
     };
