@@ -95,10 +95,10 @@ export async function media(o, log) {
     const before = along.find((x) => x.at === 'after the photo-sized uploads');
     const after = along.find((x) => x.at === 'after the JPEG uploads');
     if (before && after && after.rss_mb - before.rss_mb > 64) {
-      findings.push(`media: the server's RSS rose from ${before.rss_mb} to ${after.rss_mb} MB over ${o.jpegCount} JPEG uploads of ${o.jpeg.width}x${o.jpeg.height} (image processing; raw uploads left it flat) and stayed there`);
+      findings.push(`media: the server's RSS rose from ${before.rss_mb} to ${after.rss_mb} MB over ${o.jpegCount} JPEG uploads of ${o.jpeg.width}x${o.jpeg.height} (what image processing with sharp leaves behind)`);
     }
     log(`  server RSS along the way: ${along.map((x) => `${x.at} ${x.rss_mb} MB`).join(', ')}`);
-    await part('thumbnail', 'thumbnail', () => thumbnails(o, jpeg, dir, log));
+    await part('thumbnail', 'image processing', () => thumbnails(o, jpeg, dir, log));
     if (o.judge) for (const [name, value, ok] of mediaTargets(out)) log(`  ${ok === null ? '----' : ok ? 'PASS' : 'MISS'} ${name}: ${value}`);
   } finally {
     client?.close();
