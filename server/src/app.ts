@@ -19,6 +19,7 @@ import { createDeps } from './deps.js';
 import { logSafeRequest, registerEnvelope, registerUrlSigning, requestId } from './http/envelope.js';
 import { registerErrorHandling } from './http/errors.js';
 import { createStorage } from './media/create-storage.js';
+import { startSweeping } from './media/sweep.js';
 import type { Storage } from './media/storage.js';
 import { loadSigningKey, MediaSigner } from './media/urls.js';
 import { accountRoutes } from './http/routes/accounts.js';
@@ -154,11 +155,12 @@ export async function buildApp(
   const stopWatchingBranding = watchBranding(domain);
   const stopWatchingShapes = watchShapes(domain);
   const stopWatchingRevocations = watchRevocations(domain);
-  app.addHook('onClose', (_instance, done) => {
+  const stopSweeping = startSweeping(domain, app.log);
+  app.addHook('onClose', async () => {
     stopWatchingBranding();
     stopWatchingShapes();
     stopWatchingRevocations();
-    done();
+    await stopSweeping();
   });
   const realtime = await registerRealtime(app, domain, deps.realtime);
   if (deps.webDir !== false) await registerWeb(app, deps.webDir);

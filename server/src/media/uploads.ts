@@ -75,6 +75,8 @@ class UploadBody extends Transform {
   private held: Buffer[] | null = [];
   private heldBytes = 0;
   private settle!: { resolve: (head: Buffer) => void; reject: (error: Error) => void };
+  /** Why the body failed (over the limit, the client gone), once it has. */
+  failure: Error | null = null;
   /** The first bytes (all of them for a short body). */
   readonly head: Promise<Buffer>;
 
@@ -82,6 +84,8 @@ class UploadBody extends Transform {
     super();
     this.head = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.head.catch(() => undefined);
+    // Between the head and the consumer's start, a failure is only recorded; the consumer sees the destroyed stream.
+    this.on('error', (error: Error) => (this.failure ??= error));
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -211,7 +215,13 @@ const THUMBNAIL = (id: string) => storageKey(id, 'thumbnail');
 /** Streams the body straight into the storage (kept byte for byte). */
 async function storeAsIs(job: Job, durationMs: number | null): Promise<Stored> {
   const { size } = await job.storage.put(ORIGINAL(job.id), job.body, job.type.mime);
+  if (job.body.failure) throw job.body.failure;
   return { type: job.type, size, etag: job.body.etag(), width: null, height: null, durationMs, hasThumbnail: false };
+}
+
+/** Removes a temporary file; one that cannot be removed is left to the sweep. */
+async function removeQuietly(path: string): Promise<void> {
+  await rm(path, { force: true }).catch(() => undefined);
 }
 
 /** Writes the body to a temporary file, runs `process` on it, and removes the file whatever happens. */
@@ -221,14 +231,15 @@ async function viaTempFile(job: Job, process: (path: string) => Promise<Stored>)
   try {
     await mkdir(dir, { recursive: true });
     await pipeline(job.body, createWriteStream(path, { flags: 'wx' }));
+    if (job.body.failure) throw job.body.failure;
   } catch (error) {
-    await rm(path, { force: true });
+    await removeQuietly(path);
     throw asStorageError(error);
   }
   try {
     return await process(path);
   } finally {
-    await rm(path, { force: true });
+    await removeQuietly(path);
   }
 }
 
@@ -337,7 +348,8 @@ export async function createUpload(deps: Deps, request: UploadRequest): Promise<
   } catch (error) {
     body.destroy();
     await Promise.all([storage.delete(ORIGINAL(id)), storage.delete(THUMBNAIL(id))]).catch(() => undefined);
-    throw error;
+    // The body's own failure (over the limit, the client gone) is the cause of whatever its consumer then reports.
+    throw body.failure ?? error;
   }
 }
 

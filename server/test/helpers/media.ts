@@ -1,6 +1,7 @@
 // Media for tests: uploads through the real route, images made with sharp (with EXIF orientation and GPS
 // when asked), a decompression-bomb PNG, and a media directory of the test file's own.
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -137,4 +138,31 @@ export function filesUnder(dir: string, prefix = ''): string[] {
     const path = prefix ? `${prefix}/${name}` : name;
     return statSync(join(dir, path)).isDirectory() ? filesUnder(dir, path) : [path];
   });
+}
+
+/** Runs ffmpeg to make a small file `out.<ext>` from `args` (inputs and codecs); returns its bytes. */
+function ffmpegMake(args: string[], ext: string): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'famichat-ffmpeg-'));
+  try {
+    const out = join(dir, `out.${ext}`);
+    execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, out], { stdio: 'pipe' });
+    return readFileSync(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A test-pattern video of `seconds` (MP4/H.264 or WebM/VP8), `width` × `height`, with a sine tone. */
+export function video(options: { seconds: number; width: number; height: number; format: 'mp4' | 'webm' }): Buffer {
+  const codecs = options.format === 'mp4' ? ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac'] : ['-c:v', 'libvpx', '-c:a', 'libopus'];
+  return ffmpegMake(
+    ['-f', 'lavfi', '-i', `testsrc=size=${options.width}x${options.height}:rate=10`, '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', String(options.seconds), ...codecs],
+    options.format,
+  );
+}
+
+/** A voice-message-like recording of `seconds`: Opus in WebM or Ogg (what browsers record), AAC in MP4 (Safari), or PCM WAV. */
+export function audio(options: { seconds: number; format: 'webm' | 'ogg' | 'm4a' | 'wav' }): Buffer {
+  const codec = { m4a: ['-c:a', 'aac'], wav: ['-c:a', 'pcm_s16le'], webm: ['-c:a', 'libopus'], ogg: ['-c:a', 'libopus'] }[options.format];
+  return ffmpegMake(['-f', 'lavfi', '-i', `sine=frequency=440:duration=${options.seconds}`, ...codec], options.format);
 }
