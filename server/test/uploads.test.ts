@@ -214,6 +214,9 @@ describe('audio and video', () => {
     const broken = Buffer.concat([real.subarray(0, 60), Buffer.alloc(real.length - 60)]);
     const a = await upload(broken, { type: 'audio/webm', duration_ms: 4200 });
     expect(a).toMatchObject({ kind: 'audio', mime_type: 'audio/webm', duration_ms: 4200, thumbnail_url: null });
+    // Declared as video, it stays a video, without a poster (ffmpeg cannot read a frame either).
+    const v = await upload(broken, { type: 'video/webm', duration_ms: 4300 });
+    expect(v).toMatchObject({ kind: 'video', mime_type: 'video/webm', duration_ms: 4300, thumbnail_url: null, width: null });
   });
 
   it('without ffmpeg (FAMICHAT_FFMPEG=off): no poster, the duration from the query, audio vs video from the declared type', async () => {
@@ -231,6 +234,18 @@ describe('audio and video', () => {
       expect(wav).toMatchObject({ kind: 'audio', mime_type: 'audio/wav', duration_ms: null });
     } finally {
       delete process.env.FAMICHAT_FFMPEG;
+    }
+  });
+
+  it('without ffmpeg on PATH: the same as turned off', async () => {
+    const clip = video({ seconds: 1, width: 64, height: 48, format: 'webm' });
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const v = await upload(clip, { type: 'video/webm', duration_ms: 1000 });
+      expect(v).toMatchObject({ kind: 'video', duration_ms: 1000, thumbnail_url: null, width: null });
+    } finally {
+      process.env.PATH = path;
     }
   });
 });
@@ -347,7 +362,8 @@ describe('the size limit, on real connections', () => {
       method: 'POST',
       url: '/api/v1/uploads',
       headers: { authorization: `Bearer ${small.admin.token}`, 'content-type': 'image/jpeg' },
-      payload: Readable.from([photo, Buffer.alloc(2 * LIMIT, 3)]),
+      // The first chunk is enough to tell an image: the rest goes to the temporary file until the limit.
+      payload: Readable.from([Buffer.concat([photo, Buffer.alloc(5000)]), Buffer.alloc(2 * LIMIT, 3)]),
     });
     expect(res.statusCode).toBe(413);
     await expectNothingKept();
@@ -361,6 +377,33 @@ describe('the size limit, on real connections', () => {
     await until('the upload is being written', () => filesUnder(smallDir).some((f) => f.startsWith('.partial/')));
     socket.destroy();
     await expectNothingKept();
+  });
+
+  it('streams a large body from a real client into the store, byte for byte', async () => {
+    const mainPort = (t.app.server.address() as AddressInfo).port;
+    const bytes = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < bytes.length; i += 4096) bytes.writeUInt32BE(i, i);
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = http.request(
+        { host: '127.0.0.1', port: mainPort, method: 'POST', path: '/api/v1/uploads?filename=backup.bin', agent: false, headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/octet-stream' } },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode!, body }));
+        },
+      );
+      request.on('error', reject);
+      // Chunked, in pieces, as a browser streams a file.
+      for (let i = 0; i < bytes.length; i += 256 * 1024) request.write(bytes.subarray(i, i + 256 * 1024));
+      request.end();
+    });
+    expect(res.status).toBe(201);
+    const a = JSON.parse(res.body).data;
+    expect(a).toMatchObject({ kind: 'file', size_bytes: bytes.length, filename: 'backup.bin' });
+    const got = await fetchMedia(t, a.url);
+    expect(got.rawPayload.equals(bytes)).toBe(true);
+    expect(got.headers.etag).toBe(sha(bytes));
   });
 
   it('still takes a body of exactly the limit', async () => {

@@ -19,7 +19,6 @@ export const UNATTACHED_TTL_MS = 24 * 3_600_000;
 /** How old a crashed write's leftovers must be before they are reclaimed (an upload may still be running before). */
 export const LEFTOVER_TTL_MS = 3_600_000;
 
-const BATCH = 500;
 
 /** What one sweep removed. */
 export interface SweepResult {
@@ -44,8 +43,8 @@ async function reclaimTempFiles(dir: string, olderThanMs: number, now: number): 
   return removed;
 }
 
-/** Runs one sweep (tests call it directly). */
-export async function sweepMedia(deps: Deps, now = Date.now()): Promise<SweepResult> {
+/** Runs one sweep (tests call it directly), deleting `batch` uploads per statement. */
+export async function sweepMedia(deps: Deps, now = Date.now(), batch = 500): Promise<SweepResult> {
   const cutoff = new Date(now - UNATTACHED_TTL_MS);
   let uploads = 0;
   for (;;) {
@@ -55,7 +54,7 @@ export async function sweepMedia(deps: Deps, now = Date.now()): Promise<SweepRes
             SELECT up.id FROM uploads up
             WHERE up.message_id IS NULL AND up.created_at < ${cutoff}
               AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = up.uploader_id AND u.avatar_upload_id = up.id)
-            LIMIT ${BATCH})
+            LIMIT ${batch})
           RETURNING storage_key, thumbnail_key`,
     );
     for (const upload of gone) {
@@ -63,7 +62,7 @@ export async function sweepMedia(deps: Deps, now = Date.now()): Promise<SweepRes
       if (upload.thumbnail_key !== null) await deps.storage.delete(upload.thumbnail_key);
     }
     uploads += gone.length;
-    if (gone.length < BATCH) break;
+    if (gone.length < batch) break;
   }
   const leftovers =
     (await deps.storage.reclaim(LEFTOVER_TTL_MS)) + (await reclaimTempFiles(uploadTempDir(deps.config.media), LEFTOVER_TTL_MS, now));

@@ -9,6 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TransformCallback } from 'node:stream';
 import { Readable, Transform } from 'node:stream';
@@ -134,9 +135,12 @@ function etagOf(data: Buffer): string {
   return `"${createHash('sha256').update(data).digest('base64url')}"`;
 }
 
-/** Where bodies wait while they are processed (images, and audio/video for ffprobe): beside the media directory's objects. */
+/**
+ * Where bodies wait while they are processed (images, and audio/video for ffprobe): beside the media
+ * directory's objects, or the system's temporary directory when the objects are in S3.
+ */
 export function uploadTempDir(config: MediaConfig): string {
-  return join(config.dir, '.uploading');
+  return config.s3 ? join(tmpdir(), 'famichat-uploading') : join(config.dir, '.uploading');
 }
 
 /** Disk full becomes the storage's `full`; other file-system errors `unavailable`; the body's own errors pass. */
