@@ -53,6 +53,9 @@ export async function media(o, log) {
   let client;
   let sink;
   log('8. media');
+  const started = now();
+  const seconds = {};
+  out.seconds = seconds;
   try {
     db = await createDatabase();
     server = await startServer({
@@ -69,14 +72,18 @@ export async function media(o, log) {
     const token = families[0].users[0].token;
     client = uploader(server.base, token, 1);
     const jpeg = await photo(o.jpeg.width, o.jpeg.height);
+    seconds.setup = round((now() - started) / 1000, 1);
     log(`  a ${o.jpeg.width}x${o.jpeg.height} JPEG of ${mb(jpeg.length)} MB made with sharp (gradient blotches and grain, EXIF orientation 6)`);
     const part = async (key, label, fn) => {
+      const t0 = now();
       try {
         out[key] = await fn();
       } catch (error) {
         log(`  ${label} failed: ${String(error?.message ?? error)}`);
         problems.push(`media ${label}: ${String(error?.message ?? error)}`);
         out[key] = { error: String(error?.stack ?? error) };
+      } finally {
+        seconds[key] = round((now() - t0) / 1000, 1);
       }
     };
     // Server RSS along the way: what the work before a figure left behind.
