@@ -205,7 +205,10 @@ export function renderMarkdown(r) {
     else {
       const m = s.media;
       const mbOf = (b) => Math.round(b / 1e5) / 10;
-      if (m.run) p(`Measured in a separate run (\`--only=media\`), started ${m.run.started_at}, commit \`${m.run.commit}\`${m.run.dirty ? ' (with uncommitted changes)' : ''}, load average at start ${m.run.load_average_at_start?.join(' / ')}, at end ${m.run.load_average_at_end?.join(' / ')}.`);
+      const para = (line) => (p(line), p());
+      if (m.run) para(`Measured in a separate run (\`--only=media\`), started ${m.run.started_at}, commit \`${m.run.commit}\`${m.run.dirty ? ' (with uncommitted changes)' : ''}, load average at start ${m.run.load_average_at_start?.join(' / ')}, at end ${m.run.load_average_at_end?.join(' / ')}.`);
+      const load = m.run?.load_average_at_start?.[0] ?? r.machine.load_average_at_start?.[0];
+      if (load > r.machine.cores) para(`**The load average was ${load} on ${r.machine.cores} cores when this section started**: other work shared the machine, and these figures can differ severalfold from one run to the next (every round is in the JSON).`);
       p('One server (`server/dist/main.js`, its own PostgreSQL database, data and media directories in a temporary directory) and the bench on the same machine, over loopback. 1 MB = 1,000,000 bytes.');
       p();
       const failed = (x) => (x?.error ? `failed: \`${x.error.split('\n')[0]}\`` : null);
@@ -223,15 +226,15 @@ export function renderMarkdown(r) {
           p();
         }
       }
-      const r = m.rss;
-      if (r) {
+      const rs = m.rss;
+      if (rs) {
         p('Server memory while uploads run at once, measured first, after one upload of the same size alone (VmRSS of the server process, sampled every 50 ms; baseline: the highest of 10 samples just before).');
         p();
-        if (failed(r)) p(failed(r));
+        if (failed(rs)) p(failed(rs));
         else {
           p('| uploads at once | total (MB/s) | RSS baseline (MB) | peak (MB) | growth (MB) | 0.5 s after (MB) |');
           p('|---|---|---|---|---|---|');
-          p(`| ${r.uploads} × ${mbOf(r.bytes)} MB | ${f(r.mb_per_s)} | ${f(r.baseline_mb)} | ${f(r.peak_mb)} | ${f(r.growth_mb)} | ${f(r.after_mb)} |`);
+          p(`| ${rs.uploads} × ${mbOf(rs.bytes)} MB | ${f(rs.mb_per_s)} | ${f(rs.baseline_mb)} | ${f(rs.peak_mb)} | ${f(rs.growth_mb)} | ${f(rs.after_mb)} |`);
           p();
         }
         if (m.server_rss_along) {
