@@ -2,6 +2,30 @@
 
 const f = (x, unit = '') => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${x}${unit}`);
 const ratio = (a, b) => (a && b ? `${Math.round((a / b) * 1000) / 1000}` : '—');
+/** The media targets as [name, measured, met (null: not judged)], shared by the bench's log and the report. */
+export function mediaTargets(m) {
+  const t = [];
+  const mbOf = (b) => Math.round(b / 1e5) / 10;
+  const u = m.upload;
+  if (u && !u.error) {
+    t.push([`upload of a ${mbOf(u.big.bytes)} MB file ≥ 80% of the disk write`, `${u.big.server_mb_per_s} of ${u.big.disk_mb_per_s} MB/s (${u.big.ratio})`, u.big.ratio >= 0.8]);
+    t.push([`upload of ${u.photos.count} × ${mbOf(u.photos.bytes)} MB files ≥ 80% of the disk write`, `${u.photos.server_mb_per_s} of ${u.photos.disk_mb_per_s} MB/s (${u.photos.ratio})`, u.photos.ratio >= 0.8]);
+  }
+  const r = m.rss;
+  if (r && !r.error) t.push([`server RSS growth < 64 MB during ${r.uploads} parallel uploads of ${mbOf(r.bytes)} MB`, `${r.growth_mb} MB`, r.growth_mb < 64]);
+  const th = m.thumbnail;
+  if (th && !th.error) {
+    const judged = th.server_ms !== null && th.server_ms !== undefined;
+    for (const k of ['p50', 'p99']) {
+      t.push([`image processing of a ${th.megapixels} MP JPEG, ${k} ≤ 1.2× sharp alone`, judged ? `${th.server_ms[k]} vs ${th.sharp_ms[k]} ms (${th[`ratio_${k}`]}×)` : 'the server function was not available', judged ? th[`ratio_${k}`] <= 1.2 : null]);
+    }
+  }
+  const sv = m.serve;
+  if (sv && !sv.error) t.push([`serving a ${mbOf(sv.bytes)} MB photo to ${sv.viewers} viewers ≥ 80% of @fastify/static`, `${sv.server.mb_per_s} of ${sv.static.mb_per_s} MB/s (${sv.ratio})`, sv.ratio >= 0.8]);
+  return t;
+}
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const mark = (ok) => (ok === null ? '—' : ok ? 'met' : '**missed**');
 
 /** Highest offered rate the server kept up with: every message acked (ack p99 under 1 s), none lost, no errors. */
@@ -172,6 +196,81 @@ export function renderMarkdown(r) {
         if (x.login_under_healthz_flood_ms) p(`| ${x.label}: \`GET /healthz\` flood (ceiling) | | ${f(x.login_under_healthz_flood_ms.p50)} / ${f(x.login_under_healthz_flood_ms.p99)} | ${ratio(x.login_under_healthz_flood_ms.p99, x.login_alone_ms.p99)} | ${f(x.healthz_flood_requests_per_s)} | | | |`);
       }
       p();
+    }
+  }
+
+  if (s.media) {
+    p(`## 8. ${s.media.title}`);
+    if (s.media.error) p(`Failed: \`${s.media.error.split('\n')[0]}\``);
+    else {
+      const m = s.media;
+      const mbOf = (b) => Math.round(b / 1e5) / 10;
+      const para = (line) => (p(line), p());
+      if (m.run) para(`Measured in a separate run (\`--only=media\`), started ${m.run.started_at}, commit \`${m.run.commit}\`${m.run.dirty ? ' (with uncommitted changes)' : ''}, load average at start ${m.run.load_average_at_start?.join(' / ')}, at end ${m.run.load_average_at_end?.join(' / ')}.`);
+      const load = m.run?.load_average_at_start?.[0] ?? r.machine.load_average_at_start?.[0];
+      if (load > r.machine.cores) para(`**The load average was ${load} on ${r.machine.cores} cores when this section started**: other work shared the machine, and these figures can differ severalfold from one run to the next (every round is in the JSON).`);
+      p('One server (`server/dist/main.js`, its own PostgreSQL database, data and media directories in a temporary directory) and the bench on the same machine, over loopback. 1 MB = 1,000,000 bytes.');
+      p();
+      const failed = (x) => (x?.error ? `failed: \`${x.error.split('\n')[0]}\`` : null);
+      const u = m.upload;
+      if (u) {
+        p('Uploads (`POST /api/v1/uploads`, raw body streamed in 64 KiB chunks over one keep-alive connection, one at a time). Ceiling: the same bytes written by the bench process to a file in the media directory with a file stream in 64 KiB chunks, then `fsync`ed (the server also `fsync`s before it answers). Second ceiling, the transport alone: a bare `node:http` server (`src/upload-sink.js`, its own process) streaming each body to a file in the same directory and `fsync`ing it. Rounds take turns, each starting with the next side, after one warm-up upload each; each figure is the median of its rounds (every round is in the JSON).');
+        p();
+        if (failed(u)) p(failed(u));
+        else {
+          p('| upload | Famichat (MB/s) | disk write + fsync (MB/s) | ratio | bare node:http + fsync (MB/s) | ratio |');
+          p('|---|---|---|---|---|---|');
+          p(`| 1 × ${mbOf(u.big.bytes)} MB of random bytes (stored as \`file\`, fetched back identical), median of ${plural(u.big.rounds, 'round')} | ${f(u.big.server_mb_per_s)} | ${f(u.big.disk_mb_per_s)} | ${f(u.big.ratio)} | ${f(u.big.http_sink_mb_per_s)} | ${f(u.big.ratio_http_sink)} |`);
+          p(`| ${u.photos.count} × ${mbOf(u.photos.bytes)} MB of random bytes, one after another, median of ${plural(u.photos.rounds, 'round')} | ${f(u.photos.server_mb_per_s)} (p50 ${f(u.photos.server_upload_ms.p50)} ms each${u.photos.server_own_ms?.p50 ? `, of which ${f(u.photos.server_own_ms.p50)} ms in the server by its own \`meta.duration_ms\`` : ''}) | ${f(u.photos.disk_mb_per_s)} | ${f(u.photos.ratio)} | ${f(u.photos.http_sink_mb_per_s)} | ${f(u.photos.ratio_http_sink)} |`);
+          p(`| ${u.jpeg.count} × a ${u.jpeg.width}×${u.jpeg.height} JPEG of ${mbOf(u.jpeg.bytes)} MB (the server reads it with sharp: orientation, metadata, thumbnail) | ${f(u.jpeg.mb_per_s)} (p50 ${f(u.jpeg.upload_ms.p50)} ms each${u.jpeg.server_own_ms?.p50 ? `, ${f(u.jpeg.server_own_ms.p50)} ms in the server` : ''}; a raw file that size ~${f(u.jpeg.raw_same_size_ms)} ms) | no ceiling | | | |`);
+          p();
+        }
+      }
+      const rs = m.rss;
+      if (rs) {
+        p('Server memory while uploads run at once, measured first, after one upload of the same size alone (VmRSS of the server process, sampled every 50 ms; baseline: the highest of 10 samples just before).');
+        p();
+        if (failed(rs)) p(failed(rs));
+        else {
+          p('| uploads at once | total (MB/s) | RSS baseline (MB) | peak (MB) | growth (MB) | 0.5 s after (MB) |');
+          p('|---|---|---|---|---|---|');
+          p(`| ${rs.uploads} × ${mbOf(rs.bytes)} MB | ${f(rs.mb_per_s)} | ${f(rs.baseline_mb)} | ${f(rs.peak_mb)} | ${f(rs.growth_mb)} | ${f(rs.after_mb)} |`);
+          p();
+        }
+        if (m.server_rss_along) {
+          p(`Server RSS along the section (MB): ${m.server_rss_along.map((x) => `${x.at} ${x.rss_mb}`).join('; ')}.`);
+          p();
+        }
+      }
+      const th = m.thumbnail;
+      if (th) {
+        p(`Image processing of a ${th?.megapixels ?? ''} MP JPEG: the server's own function (imported from \`server/dist/media/images.js\`) vs plain sharp doing the same operations, in the bench process, taking turns (${th?.runs ?? ''} runs each after a warm-up; sharp concurrency ${th?.sharp_concurrency ?? ''}).`);
+        p();
+        if (failed(th)) p(failed(th));
+        else {
+          p('| figure | Famichat | sharp alone (ceiling) | ratio |');
+          p('|---|---|---|---|');
+          for (const k of ['p50', 'p99']) p(`| ${k} (ms) | ${f(th.server_ms?.[k])} | ${f(th.sharp_ms[k])} | ${f(th[`ratio_${k}`])} |`);
+          p();
+        }
+      }
+      const sv = m.serve;
+      if (sv) {
+        p(`Serving a photo: ${sv?.viewers ?? ''} keep-alive clients each GET the same photo again and again (the server: its signed URL, no Authorization header, each GET re-checks access; the ceiling: \`@fastify/static\` serving the same bytes from a minimal Fastify app in its own process). Same client code, ${plural(sv?.rounds ?? 0, 'round')} of ${m.settings.serveMs / 1000} s each, taking turns; MB/s is the median of the rounds.`);
+        p();
+        if (failed(sv)) p(failed(sv));
+        else {
+          p('| figure | Famichat | @fastify/static (ceiling) | ratio |');
+          p('|---|---|---|---|');
+          p(`| MB/s (${mbOf(sv.bytes)} MB photo) | ${f(sv.server.mb_per_s)} | ${f(sv.static.mb_per_s)} | ${f(sv.ratio)} |`);
+          p(`| responses | ${sv.server.requests} in ${sv.server.seconds} s | ${sv.static.requests} in ${sv.static.seconds} s | |`);
+          p(`| latency p50 / p99 (ms) | ${f(sv.server.latency_p50_ms)} / ${f(sv.server.latency_p99_ms)} | ${f(sv.static.latency_p50_ms)} / ${f(sv.static.latency_p99_ms)} | |`);
+          p();
+          p(`The server's response headers: ETag ${sv.headers.etag ? 'yes' : 'none'}, Cache-Control \`${sv.headers['cache-control'] ?? 'none'}\`, Accept-Ranges \`${sv.headers['accept-ranges'] ?? 'none'}\`.`);
+          p();
+        }
+      }
+      t.push(...mediaTargets(m));
     }
   }
 

@@ -1,18 +1,21 @@
-// `npm run bench [-- --quick] [-- --only=send,fanout,http,connections,history,footprint,register]`
+// `npm run bench [-- --quick] [-- --only=send,fanout,http,connections,history,footprint,register,media]`
 // Runs the scenarios against a real server over loopback and writes bench/results/latest.{md,json}.
 // Exits non-zero only on errors, lost or duplicated messages: never because something is slow.
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { installCleanup, machine, root } from './lib.js';
 import * as sc from './scenarios.js';
+import { media } from './media.js';
 import { renderMarkdown } from './report.js';
 
 installCleanup();
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+// With --only, `--into-latest` puts the sections run into latest.{json,md} beside the earlier full run's others.
+const intoLatest = Boolean(only) && !quick && args.includes('--into-latest');
 const fdLimit = Number(execSync('ulimit -n', { shell: '/bin/bash' }).toString().trim()) || 1024;
 
 // The bench runs the built server; build it when it is not there (a fresh checkout in CI).
@@ -30,6 +33,7 @@ const settings = quick
       history: { depth: 20_000, shallowDepth: 1000, requests: 50 },
       footprint: { steadyRate: 100, steadyMs: 3000 },
       register: { clients: 64, baselineMs: 1000, floodSeconds: 1 },
+      media: { judge: false, bigBytes: 8e6, bigRounds: 1, photoCount: 5, photoBytes: 1e6, photoRounds: 1, jpeg: { width: 1600, height: 1200 }, jpegCount: 2, rssConcurrent: 3, rssBytes: 8e6, thumbnailRuns: 3, viewers: 10, serveMs: 1000, serveRounds: 1 },
     }
   : {
       send: {
@@ -49,6 +53,7 @@ const settings = quick
       history: { depth: 1_000_000, shallowDepth: 1000, requests: 2000 },
       footprint: { steadyRate: 200, steadyMs: 600_000 },
       register: { clients: 64, baselineMs: 5000, floodSeconds: 5 },
+      media: { judge: true, bigBytes: 100e6, bigRounds: 5, photoCount: 30, photoBytes: 3e6, photoRounds: 3, jpeg: { width: 4000, height: 3000 }, jpegCount: 10, rssConcurrent: 10, rssBytes: 100e6, thumbnailRuns: 40, viewers: 50, serveMs: 6000, serveRounds: 3 },
     };
 
 const scenarios = [
@@ -59,6 +64,7 @@ const scenarios = [
   ['history', 'History at depth', sc.history],
   ['footprint', 'Footprint', sc.footprint],
   ['register', 'Login under a registration flood', sc.registerFlood],
+  ['media', 'Media: uploads, memory, thumbnails, serving', media],
 ];
 
 const log = (line) => console.log(line);
@@ -105,9 +111,19 @@ report.seconds = Math.round((Date.now() - wall) / 1000);
 
 const dir = join(root, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
-const name = quick ? 'quick' : only ? 'partial' : 'latest';
-writeFileSync(join(dir, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
-writeFileSync(join(dir, `${name}.md`), renderMarkdown(report));
+const name = quick ? 'quick' : only && !intoLatest ? 'partial' : 'latest';
+let written = report;
+if (intoLatest && existsSync(join(dir, 'latest.json'))) {
+  // Each section run now replaces its earlier figures and says which run it comes from; the rest stay as they were.
+  written = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'));
+  const run = { started_at: report.started_at, commit: report.commit, dirty: report.dirty, load_average_at_start: report.machine.load_average_at_start, load_average_at_end: report.machine.load_average_at_end };
+  for (const [key, value] of Object.entries(report.scenarios)) written.scenarios[key] = { ...value, run };
+  const ours = (line) => Object.keys(report.scenarios).some((key) => line.startsWith(`${key}`));
+  written.problems = [...written.problems.filter((line) => !ours(line)), ...report.problems];
+  written.findings = [...(written.findings ?? []).filter((line) => !ours(line)), ...report.findings];
+}
+writeFileSync(join(dir, `${name}.json`), JSON.stringify(written, null, 2) + '\n');
+writeFileSync(join(dir, `${name}.md`), renderMarkdown(written));
 console.log(`\nreport: bench/results/${name}.md (${report.seconds} s)`);
 if (report.problems.length > 0) {
   console.error(`\n${report.problems.length} problem(s):\n  ${report.problems.join('\n  ')}`);
