@@ -191,6 +191,13 @@ describe('audio and video', () => {
     expect([poster.width, poster.height]).toEqual([320, 240]);
   });
 
+  it('reports the dimensions a player shows for a portrait phone video (stored landscape with a rotation)', async () => {
+    const a = await upload(video({ seconds: 1, width: 64, height: 48, format: 'mp4', rotate: 90 }), { type: 'video/quicktime' });
+    expect(a).toMatchObject({ kind: 'video', mime_type: 'video/mp4', width: 48, height: 64 });
+    const poster = await sharp((await fetchMedia(t, a.thumbnail_url)).rawPayload).metadata();
+    expect([poster.width, poster.height]).toEqual([48, 64]);
+  });
+
   it('tells a voice message in WebM (which looks like video) from a video with ffprobe, whatever the declared type', async () => {
     const voice = audio({ seconds: 1, format: 'webm' });
     const a = await upload(voice, { type: 'video/webm' });
