@@ -71,7 +71,10 @@ export async function buildApp(
   initTracing();
   const { config, database, bus } = deps;
   const storage = deps.storage ?? createStorage(config.media);
-  const domain: Deps = createDeps(database.db, bus, config, storage, new MediaSigner(await loadSigningKey(database.db)));
+  const media = new MediaSigner(() => loadSigningKey(database.db));
+  // Not fatal: with the database down the app starts and answers 503; the key loads on first use.
+  await media.ready().catch(() => undefined);
+  const domain: Deps = createDeps(database.db, bus, config, storage, media);
   const app = Fastify({
     ...(deps.logger
       ? { loggerInstance: deps.logger }

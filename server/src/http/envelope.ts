@@ -166,8 +166,10 @@ export function sendError(
  * caller (see media/urls.ts); a reply to an anonymous request keeps none (they do not resolve).
  */
 export function registerUrlSigning(app: FastifyInstance, signer: MediaSigner): void {
-  app.addHook('onSend', (request, _reply, payload, done) => {
+  app.addHook('onSend', async (request, _reply, payload) => {
     const caller = (request as { caller?: { userId: string } }).caller;
-    done(null, typeof payload === 'string' && caller ? signer.signJson(payload, caller.userId) : payload);
+    if (typeof payload !== 'string' || !caller || !payload.includes('\\u0001')) return payload;
+    await signer.ready();
+    return signer.signJson(payload, caller.userId);
   });
 }

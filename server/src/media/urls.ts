@@ -28,11 +28,34 @@ export function unsignedUrl(uploadId: string, variant: MediaVariant): string {
   return `${MEDIA_PATH}/${uploadId}/${variant}${MARKER}`;
 }
 
-/** Signs and verifies media URLs with the instance's key (shared by every node through the database). */
+/**
+ * Signs and verifies media URLs with the instance's key (shared by every node through the database). The key
+ * is loaded by {@link MediaSigner.ready}, which the async edges await, so a server started while the database
+ * is down comes up (and answers 503) and signs once the database is back.
+ */
 export class MediaSigner {
-  constructor(private readonly key: Buffer) {}
+  private key: Buffer | undefined;
+  private loading: Promise<void> | undefined;
+
+  constructor(private readonly loadKey: () => Promise<Buffer>) {}
+
+  /** Loads the key once (again after a failure). @throws the loader's error (the database is unreachable). */
+  ready(): Promise<void> {
+    if (this.key) return Promise.resolve();
+    this.loading ??= this.loadKey().then(
+      (key) => {
+        this.key = key;
+      },
+      (error: unknown) => {
+        this.loading = undefined;
+        throw error;
+      },
+    );
+    return this.loading;
+  }
 
   private mac(uploadId: string, variant: MediaVariant, viewerId: string, expires: number): string {
+    if (!this.key) throw new Error('media signing key not loaded: await ready() first');
     return createHmac('sha256', this.key).update(`${uploadId}/${variant}/${viewerId}/${expires}`).digest('base64url').slice(0, 32);
   }
 

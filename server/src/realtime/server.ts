@@ -104,6 +104,8 @@ export async function registerRealtime(app: FastifyInstance, deps: Deps, options
       const token = (request.query as { token?: unknown }).token;
       try {
         const caller = await authenticate(deps, typeof token === 'string' ? token : undefined);
+        // The socket signs the media URLs of its frames synchronously: the key must be there first.
+        await deps.media.ready();
         request.caller = caller;
       } catch (error) {
         if (error instanceof AppError && error.code === 'unauthorized') {

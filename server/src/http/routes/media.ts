@@ -161,6 +161,7 @@ export function mediaRoutes(deps: Deps): FastifyPluginCallbackTypebox {
     const serve = async (request: MediaRequest, reply: FastifyReply): Promise<FastifyReply> => {
       const { id, variant } = request.params;
       if (!UUID.test(id) || (variant !== 'original' && variant !== 'thumbnail')) throw mediaNotFound();
+      await deps.media.ready();
       const viewerId = deps.media.verify(id, variant, request.query);
       if (viewerId === null) throw mediaNotFound();
       const upload = await canSeeUpload(deps.db, id, viewerId);
