@@ -5,6 +5,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { canSeeUploadQuery } from '../src/chat/access.js';
 import { storageKey } from '../src/media/storage.js';
 import { addMember, family, outsider } from './helpers/fixtures.js';
 import type { Person } from './helpers/fixtures.js';
@@ -216,6 +217,18 @@ describe('who may fetch', () => {
     await t.domain.db.execute(sql`UPDATE users SET avatar_upload_id = NULL WHERE id = ${carol.id}`);
     expect((await fetchMedia(t, urlFor(picture.id, bob, 'thumbnail'))).statusCode).toBe(404);
   });
+});
+
+it('checks access with one statement whose plan reads indexes only', async () => {
+  const plan: { rows: unknown[] } = await t.domain.db.transaction(async (tx) => {
+    // Tables this small would be scanned anyway; forbidding scans shows an index serves every branch.
+    await tx.execute(sql`SET LOCAL enable_seqscan = off`);
+    const query = canSeeUploadQuery(file.id as string, bob.id);
+    return (await tx.execute(sql`EXPLAIN ${query}`)) as { rows: unknown[] };
+  });
+  const text = (plan.rows as Array<{ 'QUERY PLAN': string }>).map((row) => row['QUERY PLAN']).join('\n');
+  expect(text).not.toMatch(/Seq Scan/);
+  expect(text).toMatch(/uploads_pkey/);
 });
 
 describe('storage', () => {

@@ -1,9 +1,11 @@
 // Uploads: the raw body streamed to storage, the kind from the bytes (never the name or declared type), images
 // processed by sharp, audio and video probed by ffprobe, the limits (size, quota, rate), and nothing kept on failure.
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import Fastify from 'fastify';
@@ -187,6 +189,13 @@ describe('audio and video', () => {
     expect(got.headers['content-disposition']).toMatch(/^inline;/);
     const poster = await sharp((await fetchMedia(t, a.thumbnail_url)).rawPayload).metadata();
     expect([poster.width, poster.height]).toEqual([320, 240]);
+  });
+
+  it('reports the dimensions a player shows for a portrait phone video (stored landscape with a rotation)', async () => {
+    const a = await upload(video({ seconds: 1, width: 64, height: 48, format: 'mp4', rotate: 90 }), { type: 'video/quicktime' });
+    expect(a).toMatchObject({ kind: 'video', mime_type: 'video/mp4', width: 48, height: 64 });
+    const poster = await sharp((await fetchMedia(t, a.thumbnail_url)).rawPayload).metadata();
+    expect([poster.width, poster.height]).toEqual([48, 64]);
   });
 
   it('tells a voice message in WebM (which looks like video) from a video with ffprobe, whatever the declared type', async () => {
@@ -462,6 +471,21 @@ describe('storage errors', () => {
         expect(res.headers['retry-after']).toBe('5');
       }
       expect(await uploadRows(broken)).toBe(0);
+    });
+  });
+
+  it('answers 503 when the store fails after an image was processed, leaving neither object nor temporary file', async () => {
+    const blocked = mediaDir();
+    // The store's partial area cannot be made (a file is in the way); the pipeline's temporary directory can.
+    writeFileSync(join(blocked, '.partial'), 'in the way');
+    await withInstance({ FAMICHAT_MEDIA_DIR: blocked }, async ({ t: broken, admin: owner }) => {
+      for (const [bytes, type] of [[await jpeg({ width: 64, height: 64 }), 'image/jpeg'], [video({ seconds: 1, width: 32, height: 32, format: 'mp4' }), 'video/mp4']] as const) {
+        const res = await uploadFile(broken, owner.token, bytes, { type });
+        expect(res.statusCode, res.body).toBe(503);
+        expect(res.json().error.code).toBe('unavailable');
+      }
+      expect(await uploadRows(broken)).toBe(0);
+      expect(filesUnder(blocked)).toEqual(['.partial']);
     });
   });
 

@@ -214,9 +214,13 @@ export interface VisibleUpload {
  * @returns null otherwise, the same as for an unknown upload.
  */
 export async function canSeeUpload(ex: Executor, uploadId: string, viewerId: string): Promise<VisibleUpload | null> {
-  const row = await firstRow<VisibleUpload>(
-    ex,
-    sql`SELECT up.kind, up.mime_type, up.filename, up.size_bytes, up.storage_key, up.thumbnail_key, up.etag
+  const row = await firstRow<VisibleUpload>(ex, canSeeUploadQuery(uploadId, viewerId), 'can_see_upload');
+  return row ? { ...row, size_bytes: Number(row.size_bytes) } : null;
+}
+
+/** The statement of {@link canSeeUpload} (tests check its plan uses indexes only). */
+export function canSeeUploadQuery(uploadId: string, viewerId: string): SQL {
+  return sql`SELECT up.kind, up.mime_type, up.filename, up.size_bytes, up.storage_key, up.thumbnail_key, up.etag
         FROM uploads up
         WHERE up.id = ${uploadId} AND (
           up.uploader_id = ${viewerId}
@@ -225,8 +229,5 @@ export async function canSeeUpload(ex: Executor, uploadId: string, viewerId: str
           OR EXISTS (SELECT 1 FROM users u
                      JOIN memberships m1 ON m1.user_id = u.id
                      JOIN memberships m2 ON m2.family_id = m1.family_id AND m2.user_id = ${viewerId}
-                     WHERE u.id = up.uploader_id AND u.avatar_upload_id = up.id))`,
-    'can_see_upload',
-  );
-  return row ? { ...row, size_bytes: Number(row.size_bytes) } : null;
+                     WHERE u.id = up.uploader_id AND u.avatar_upload_id = up.id))`;
 }

@@ -69,6 +69,13 @@ export async function sweepMedia(deps: Deps, now = Date.now(), batch = 500): Pro
   return { uploads, leftovers };
 }
 
+/** The innermost cause of a failure: a driver's own message, never the outer one that quotes the SQL and its parameters. */
+function innermost(error: unknown): { type: string; message: string } {
+  let inner = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  return inner instanceof Error ? { type: inner.name, message: inner.message } : { type: typeof inner, message: String(inner) };
+}
+
 /**
  * Sweeps now and then every {@link SWEEP_INTERVAL_MS} (the timer does not keep the process alive); a failed
  * sweep is logged and retried at the next tick. Returns the function that stops it, resolving once a
@@ -81,7 +88,7 @@ export function startSweeping(deps: Deps, log: FastifyBaseLogger): () => Promise
       (result) => {
         if (result.uploads > 0 || result.leftovers > 0) log.info(result, 'media swept');
       },
-      (error: unknown) => log.warn({ err: error instanceof Error ? { type: error.name, message: error.message } : error }, 'media sweep failed'),
+      (error: unknown) => log.warn({ err: innermost(error) }, 'media sweep failed'),
     );
   };
   tick();

@@ -252,6 +252,17 @@ async function putFile(job: Job, path: string, type: DetectedType): Promise<numb
   return (await job.storage.put(ORIGINAL(job.id), createReadStream(path), type.mime)).size;
 }
 
+/**
+ * Waits for every write, then fails with the first failure: the clean-up after a failure must not race a
+ * write still running (which would leave its object behind).
+ */
+async function settled<T>(writes: Array<Promise<T>>): Promise<T[]> {
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<T>).value);
+}
+
 /** An image: processed (orientation, metadata, thumbnail); one the library cannot decode is kept as a file. */
 function storeImage(job: Job): Promise<Stored> {
   return viaTempFile(job, async (path) => {
@@ -263,11 +274,11 @@ function storeImage(job: Job): Promise<Stored> {
       const type: DetectedType = { kind: 'file', mime: 'application/octet-stream', ext: job.type.ext, container: null };
       return { type, size: await putFile(job, path, type), etag: job.body.etag(), width: null, height: null, durationMs: null, hasThumbnail: false };
     }
-    const [stored] = await Promise.all([
+    const [stored] = await settled([
       job.storage.put(ORIGINAL(job.id), Readable.from([image.data]), job.type.mime),
       job.storage.put(THUMBNAIL(job.id), Readable.from([image.thumbnail]), THUMBNAIL_MIME),
     ]);
-    return { type: job.type, size: stored.size, etag: etagOf(image.data), width: image.width, height: image.height, durationMs: null, hasThumbnail: true };
+    return { type: job.type, size: stored!.size, etag: etagOf(image.data), width: image.width, height: image.height, durationMs: null, hasThumbnail: true };
   });
 }
 
@@ -278,13 +289,13 @@ function storeProbed(job: Job): Promise<Stored> {
     const type = facts && (facts.hasVideo || facts.hasAudio) ? withVideoStream(job.type, facts.hasVideo) : job.type;
     const frame = type.kind === 'video' ? await posterFrame(path) : null;
     const thumbnail = frame ? await thumbnailOf(frame, job.config.imageMaxPixels).catch(() => null) : null;
-    const [size] = await Promise.all([
+    const [size] = await settled<number>([
       putFile(job, path, type),
-      thumbnail ? job.storage.put(THUMBNAIL(job.id), Readable.from([thumbnail]), THUMBNAIL_MIME) : undefined,
+      ...(thumbnail ? [job.storage.put(THUMBNAIL(job.id), Readable.from([thumbnail]), THUMBNAIL_MIME).then((object) => object.size)] : []),
     ]);
     return {
       type,
-      size,
+      size: size!,
       etag: job.body.etag(),
       width: type.kind === 'video' ? (facts?.width ?? null) : null,
       height: type.kind === 'video' ? (facts?.height ?? null) : null,

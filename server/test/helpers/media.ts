@@ -1,7 +1,7 @@
 // Media for tests: uploads through the real route, images made with sharp (with EXIF orientation and GPS
 // when asked), a decompression-bomb PNG, and a media directory of the test file's own.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -152,13 +152,26 @@ function ffmpegMake(args: string[], ext: string): Buffer {
   }
 }
 
-/** A test-pattern video of `seconds` (MP4/H.264 or WebM/VP8), `width` × `height`, with a sine tone. */
-export function video(options: { seconds: number; width: number; height: number; format: 'mp4' | 'webm' }): Buffer {
+/**
+ * A test-pattern video of `seconds` (MP4/H.264 or WebM/VP8), `width` × `height`, with a sine tone; `rotate`
+ * (MP4) records a display rotation, as phones do for portrait videos.
+ */
+export function video(options: { seconds: number; width: number; height: number; format: 'mp4' | 'webm'; rotate?: number }): Buffer {
   const codecs = options.format === 'mp4' ? ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac'] : ['-c:v', 'libvpx', '-c:a', 'libopus'];
-  return ffmpegMake(
+  const made = ffmpegMake(
     ['-f', 'lavfi', '-i', `testsrc=size=${options.width}x${options.height}:rate=10`, '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', String(options.seconds), ...codecs],
     options.format,
   );
+  if (options.rotate === undefined) return made;
+  // The rotation is written only when remuxing (an encode applies it to the pixels instead).
+  const dir = mkdtempSync(join(tmpdir(), 'famichat-ffmpeg-'));
+  try {
+    const input = join(dir, `in.${options.format}`);
+    writeFileSync(input, made);
+    return ffmpegMake(['-i', input, '-c', 'copy', '-metadata:s:v:0', `rotate=${options.rotate}`], options.format);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A voice-message-like recording of `seconds`: Opus in WebM or Ogg (what browsers record), AAC in MP4 (Safari), or PCM WAV. */
