@@ -256,7 +256,7 @@ export function renderMarkdown(r) {
       }
       const sv = m.serve;
       if (sv) {
-        p(`Serving a photo: ${sv?.viewers ?? ''} keep-alive clients each GET the same photo again and again (the server: its signed URL, no Authorization header, each GET re-checks access; the ceiling: \`@fastify/static\` serving the same bytes from a minimal Fastify app in its own process). Same client code, ${plural(sv?.rounds ?? 0, 'round')} of ${m.settings.serveMs / 1000} s each, taking turns; MB/s is the median of the rounds.`);
+        p(`Serving a photo: ${sv?.viewers ?? ''} keep-alive clients each GET the same photo again and again (the server: its signed URL, no Authorization header, each GET re-checks access; the ceiling: \`@fastify/static\` serving the same bytes from a minimal Fastify app in its own process). Same client code, ${plural(sv?.rounds ?? 0, 'round')} of ${m.settings.serveMs / 1000} s each, taking turns (each round starting with the other side) after an unmeasured warm-up round each; MB/s is the median of the rounds.`);
         p();
         if (failed(sv)) p(failed(sv));
         else {
