@@ -119,7 +119,7 @@ describe('presence on family topics', () => {
     const erin = await addMember(t, admin, familyId, 'member', 'Erin E.');
     const joined = await joinedEvents.next();
     expect(joined).toEqual({
-      user: { id: erin.id, username: erin.username, display_name: 'Erin E.', created_at: expect.stringMatching(ISO) },
+      user: { id: erin.id, username: erin.username, display_name: 'Erin E.', avatar_url: null, created_at: expect.stringMatching(ISO) },
     });
 
     const erinSocket = await open(erin);
