@@ -18,6 +18,8 @@ export const SWEEP_INTERVAL_MS = 3_600_000;
 export const UNATTACHED_TTL_MS = 24 * 3_600_000;
 /** How old a crashed write's leftovers must be before they are reclaimed (an upload may still be running before). */
 export const LEFTOVER_TTL_MS = 3_600_000;
+/** An S3 multipart upload's age counts from its start, not its last part: a slow upload may run for hours. */
+export const S3_LEFTOVER_TTL_MS = 24 * 3_600_000;
 
 
 /** What one sweep removed. */
@@ -65,7 +67,7 @@ export async function sweepMedia(deps: Deps, now = Date.now(), batch = 500): Pro
     if (gone.length < batch) break;
   }
   const leftovers =
-    (await deps.storage.reclaim(LEFTOVER_TTL_MS)) + (await reclaimTempFiles(uploadTempDir(deps.config.media), LEFTOVER_TTL_MS, now));
+    (await deps.storage.reclaim(deps.storage.kind === 's3' ? S3_LEFTOVER_TTL_MS : LEFTOVER_TTL_MS)) + (await reclaimTempFiles(uploadTempDir(deps.config.media), LEFTOVER_TTL_MS, now));
   return { uploads, leftovers };
 }
 

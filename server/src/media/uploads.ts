@@ -234,7 +234,7 @@ async function viaTempFile(job: Job, process: (path: string) => Promise<Stored>)
   const path = join(dir, job.id);
   try {
     await mkdir(dir, { recursive: true });
-    await pipeline(job.body, createWriteStream(path, { flags: 'wx' }));
+    await pipeline(job.body, createWriteStream(path, { flags: 'wx', highWaterMark: 1 << 20 }));
     if (job.body.failure) throw job.body.failure;
   } catch (error) {
     await removeQuietly(path);
