@@ -35,7 +35,8 @@ RUN npm prune --omit=dev --no-audit --no-fund
 # ---- runtime: the compiled workspaces with production dependencies only; files owned by root, read-only
 # for the `node` user the server runs as.
 FROM node:${NODE_VERSION}-trixie-slim AS runtime
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000 FAMICHAT_DATA_DIR=/data
+# MALLOC_ARENA_MAX=2: glibc's per-thread arenas fragment under libvips (sharp); two keep image uploads' memory down.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000 FAMICHAT_DATA_DIR=/data MALLOC_ARENA_MAX=2
 WORKDIR /app
 # Debian's ffmpeg/ffprobe: video posters and the durations of videos and voice messages (optional elsewhere).
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null && rm -rf /var/lib/apt/lists/* && ffprobe -version | head -1

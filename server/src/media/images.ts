@@ -8,6 +8,9 @@ import type { Sharp, SharpOptions } from 'sharp';
 import sharp from 'sharp';
 import { validationFailed } from '../errors.js';
 
+// Every upload is a new image: libvips's operation cache would only hold memory (sharp caches 50 MB by default).
+sharp.cache(false);
+
 /** The longer side of a thumbnail, at most. */
 export const THUMBNAIL_MAX_PX = 640;
 
