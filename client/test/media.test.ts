@@ -11,6 +11,7 @@ import { startServer } from '../../e2e/helpers/server.js';
 import { png } from '../../e2e/helpers/files.js';
 import type { Api, Message, UploadOptions } from '../src/index.js';
 import { ApiError, Outbox, RealtimeClient, attachmentIds, createApi, latestSeq, mergeMessages } from '../src/index.js';
+import { waitFor } from './wait.js';
 
 const LIMIT = 1_000_000;
 let server: RunningServer;
@@ -21,14 +22,6 @@ let mumToken = '';
 let kidToken = '';
 let conversationId = '';
 const clients: RealtimeClient[] = [];
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 beforeAll(async () => {
   mediaDir = mkdtempSync(join(tmpdir(), 'famichat-client-media-'));

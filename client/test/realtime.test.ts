@@ -6,6 +6,7 @@ import type { RunningServer } from '../../e2e/helpers/server.js';
 import { startServer } from '../../e2e/helpers/server.js';
 import type { Api, ConversationChannel, Message, PresenceEntry } from '../src/index.js';
 import { Outbox, RealtimeClient, createApi, latestSeq, mergeMessages } from '../src/index.js';
+import { waitFor } from './wait.js';
 
 let server: RunningServer;
 let adminApi: Api;
@@ -17,14 +18,6 @@ let memberId = '';
 let familyId = '';
 let conversationId = '';
 const clients: RealtimeClient[] = [];
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function client(token: string): RealtimeClient {
   const rt = new RealtimeClient({

@@ -1,35 +1,24 @@
 // Messages that carry attachments: sending them over HTTP and WebSocket (checks, atomic attach, idempotent retries),
 // every message view with URLs signed for each viewer, editing, and deleting (the uploads and their objects go).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Socket } from 'phoenix';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { createLocalBus } from '../src/bus/bus.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, rows } from '../src/db/connect.js';
 import type { Person } from './helpers/fixtures.js';
 import { family, familyConversation, freshFamily, outsider, withInstance } from './helpers/fixtures.js';
-import { connect, joinChannel, push } from './helpers/phoenix.js';
+import { joinChannel, push, socketPool } from './helpers/phoenix.js';
 import { expectSignedFor, stored, upload, uploadRow } from './helpers/attach.js';
-import { fetchMedia } from './helpers/media.js';
+import { fetchMedia, mediaDir } from './helpers/media.js';
 
-const mediaDir = mkdtempSync(join(tmpdir(), 'famichat-attach-'));
-afterAll(() => rmSync(mediaDir, { recursive: true, force: true }));
-const { t, url, admin, conv, members: [bob, carol] } = await family({ members: ['Bob', 'Carol'], env: { FAMICHAT_MEDIA_DIR: mediaDir, FAMICHAT_UPLOADS_PER_MINUTE: '100000' } });
+const media = mediaDir();
+const { t, url, admin, conv, members: [bob, carol] } = await family({ members: ['Bob', 'Carol'], env: { FAMICHAT_MEDIA_DIR: media, FAMICHAT_UPLOADS_PER_MINUTE: '100000' } });
 
-const sockets: Socket[] = [];
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.disconnect();
-});
-async function client(person: Person): Promise<Socket> {
-  const socket = await connect(url, person.token);
-  sockets.push(socket);
-  return socket;
-}
+const openSocket = socketPool(url);
+const client = (person: Person): Promise<Socket> => openSocket(person.token);
 
 const api = (person: Person) => t.as(person.token);
 const messagesPath = (conversationId = conv) => `/api/v1/conversations/${conversationId}/messages`;
@@ -216,7 +205,7 @@ describe('sending attachments over HTTP', () => {
   });
 
   it('limits photo sends like text sends (429 rate_limited)', async () => {
-    await withInstance({ FAMICHAT_SEND_BURST: '2', FAMICHAT_MEDIA_DIR: mediaDir }, async ({ t: limited, admin: nan, familyId }) => {
+    await withInstance({ FAMICHAT_SEND_BURST: '2', FAMICHAT_MEDIA_DIR: media }, async ({ t: limited, admin: nan, familyId }) => {
       const nansConv = await familyConversation(limited, nan, familyId);
       const results = [];
       for (let i = 0; i < 3; i++) {
@@ -382,7 +371,7 @@ describe('on PGlite', () => {
   it('stores a photo message and settles a concurrent send of the same upload', async () => {
     const database = await openDatabase({ dataDir: 'memory://' });
     const { app, domain } = await buildApp({
-      config: loadConfig({ LOG_LEVEL: 'silent', FAMICHAT_MEDIA_DIR: mediaDir }),
+      config: loadConfig({ LOG_LEVEL: 'silent', FAMICHAT_MEDIA_DIR: media }),
       database,
       bus: createLocalBus(),
     });

@@ -1,31 +1,20 @@
 // Profile pictures: PATCH /me {avatar_upload_id}, its checks, what happens to the previous picture, and every
 // User view that shows avatar_url (signed for its viewer) over HTTP and the socket.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'phoenix';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sweepMedia, UNATTACHED_TTL_MS } from '../src/media/sweep.js';
 import type { Person } from './helpers/fixtures.js';
 import { addMember, family } from './helpers/fixtures.js';
-import { connect, joinChannel } from './helpers/phoenix.js';
+import { joinChannel, socketPool } from './helpers/phoenix.js';
 import { expectSignedFor, stored, upload, uploadRow } from './helpers/attach.js';
-import { fetchMedia } from './helpers/media.js';
+import { fetchMedia, mediaDir } from './helpers/media.js';
 
-const mediaDir = mkdtempSync(join(tmpdir(), 'famichat-avatars-'));
-afterAll(() => rmSync(mediaDir, { recursive: true, force: true }));
-const { t, url, admin, familyId, conv, members: [bob] } = await family({ members: ['Bob'], env: { FAMICHAT_MEDIA_DIR: mediaDir, FAMICHAT_UPLOADS_PER_MINUTE: '100000' } });
+const media = mediaDir();
+const { t, url, admin, familyId, conv, members: [bob] } = await family({ members: ['Bob'], env: { FAMICHAT_MEDIA_DIR: media, FAMICHAT_UPLOADS_PER_MINUTE: '100000' } });
 
-const sockets: Socket[] = [];
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.disconnect();
-});
-async function client(person: Person): Promise<Socket> {
-  const socket = await connect(url, person.token);
-  sockets.push(socket);
-  return socket;
-}
+const openSocket = socketPool(url);
+const client = (person: Person): Promise<Socket> => openSocket(person.token);
 
 const api = (person: Person) => t.as(person.token);
 const setAvatar = (person: Person, id: string | null) => api(person).patch('/api/v1/me', { avatar_upload_id: id });

@@ -2,6 +2,7 @@
 import type { Channel, Socket as SocketType } from 'phoenix';
 import { Socket } from 'phoenix';
 import { WebSocket } from 'ws';
+import { afterEach } from 'vitest';
 import { Queue } from './wait.js';
 
 /** A connected phoenix Socket. */
@@ -77,4 +78,17 @@ export async function watchMessages(url: string, token: string, topic: string) {
   });
   const { channel } = await joinChannel(socket, topic);
   return { socket, channel, inbox: collect(channel, 'new_msg'), closed: () => closed };
+}
+
+/** Opens sockets for one test file (`open(token)`); every socket it opened is disconnected after each test. */
+export function socketPool(url: string): (token: string) => Promise<SocketType> {
+  const opened: SocketType[] = [];
+  afterEach(() => {
+    for (const socket of opened.splice(0)) socket.disconnect();
+  });
+  return async (token) => {
+    const socket = await connect(url, token);
+    opened.push(socket);
+    return socket;
+  };
 }
