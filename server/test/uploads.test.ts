@@ -338,19 +338,10 @@ describe('the size limit, on real connections', () => {
   });
 
   it('lets a node:http client that sends the whole body read its 413', async () => {
-    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const request = http.request(
-        { host: '127.0.0.1', port, method: 'POST', path: '/api/v1/uploads', agent: false, headers: { authorization: `Bearer ${small.admin.token}`, 'content-type': 'image/jpeg', 'content-length': 4 * LIMIT } },
-        (response) => {
-          let body = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (body += chunk));
-          response.on('end', () => resolve({ status: response.statusCode!, body }));
-        },
-      );
-      request.on('error', reject);
-      request.end(Buffer.alloc(4 * LIMIT, 1));
-    });
+    const res = await httpPost(
+      { port, path: '/api/v1/uploads', headers: { authorization: `Bearer ${small.admin.token}`, 'content-type': 'image/jpeg', 'content-length': 4 * LIMIT } },
+      (request) => request.end(Buffer.alloc(4 * LIMIT, 1)),
+    );
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body).error.code).toBe('payload_too_large');
     await expectNothingKept();
@@ -392,21 +383,14 @@ describe('the size limit, on real connections', () => {
     const mainPort = (t.app.server.address() as AddressInfo).port;
     const bytes = Buffer.alloc(3 * 1024 * 1024);
     for (let i = 0; i < bytes.length; i += 4096) bytes.writeUInt32BE(i, i);
-    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const request = http.request(
-        { host: '127.0.0.1', port: mainPort, method: 'POST', path: '/api/v1/uploads?filename=backup.bin', agent: false, headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/octet-stream' } },
-        (response) => {
-          let body = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (body += chunk));
-          response.on('end', () => resolve({ status: response.statusCode!, body }));
-        },
-      );
-      request.on('error', reject);
-      // Chunked, in pieces, as a browser streams a file.
-      for (let i = 0; i < bytes.length; i += 256 * 1024) request.write(bytes.subarray(i, i + 256 * 1024));
-      request.end();
-    });
+    const res = await httpPost(
+      { port: mainPort, path: '/api/v1/uploads?filename=backup.bin', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/octet-stream' } },
+      (request) => {
+        // Chunked, in pieces, as a browser streams a file.
+        for (let i = 0; i < bytes.length; i += 256 * 1024) request.write(bytes.subarray(i, i + 256 * 1024));
+        request.end();
+      },
+    );
     expect(res.status).toBe(201);
     const a = JSON.parse(res.body).data;
     expect(a).toMatchObject({ kind: 'file', size_bytes: bytes.length, filename: 'backup.bin' });
@@ -521,3 +505,20 @@ it('uploads and serves an image on the embedded database (PGlite)', async () => 
     await database.close();
   }
 }, 120_000);
+
+/** A POST with node:http over a real socket (`write` sends the body), answered with its status and text body. */
+function httpPost(
+  target: { port: number; path: string; headers: http.OutgoingHttpHeaders },
+  write: (request: http.ClientRequest) => void,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: '127.0.0.1', method: 'POST', agent: false, ...target }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, body }));
+    });
+    request.on('error', reject);
+    write(request);
+  });
+}
